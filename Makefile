@@ -1,0 +1,61 @@
+# One entry point. `make demo` and `make test` do all set-up themselves: a .venv with pinned
+# dependencies, then PostgreSQL and Redis (DATABASE_URL/REDIS_URL, else localhost, else embedded
+# servers under .local/ that the same target stops again), migrations, and go.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+SERVICES := $(PY) scripts/devservices.py run --db-name livestreamsell --
+PORT ?= 8000
+WEB_CONCURRENCY ?= 2
+PYTEST_ARGS ?=
+
+.PHONY: help venv test demo serve lint fmt bench migrate clean
+
+help:
+	@echo "make demo   - set up everything, create the demo seller and serve it on http://demo.localhost:$(PORT)/"
+	@echo "make test   - set up everything and run the test suite"
+	@echo "make lint   - ruff (lint + format check) and mypy"
+	@echo "make bench  - benchmarks, printed as numbers"
+	@echo "make serve  - production ASGI server on \$$PORT with \$$WEB_CONCURRENCY workers"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: '$(PYTHON)' was not found (set PYTHON=...)."; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+test: venv
+	$(SERVICES) $(PY) -m pytest $(PYTEST_ARGS)
+
+migrate: venv
+	$(SERVICES) $(PY) manage.py migrate_platform
+
+demo: venv
+	$(SERVICES) sh -c '$(PY) manage.py migrate_platform -v0 && \
+	  $(PY) manage.py demo_setup && \
+	  if [ "$${DEMO_EXIT:-0}" = "1" ] || [ ! -t 0 ]; then exit 0; fi; \
+	  exec $(PY) -m uvicorn config.asgi:application --host 127.0.0.1 --port $(PORT) --log-level warning'
+
+serve: venv
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.production} \
+	  $(PY) -m uvicorn config.asgi:application --host 0.0.0.0 --port $(PORT) --workers $(WEB_CONCURRENCY) \
+	  --no-access-log --proxy-headers
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy .
+
+fmt: venv
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: venv
+	$(SERVICES) $(PY) bench/run.py
+
+clean:
+	-$(PY) scripts/devservices.py down
+	rm -rf .local/static artifacts

@@ -1,0 +1,13 @@
+"""URLs of a seller's host (one of its domains)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from config import health
+from config.admin_sites import seller_admin_site
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", seller_admin_site.urls),
+]

@@ -1,0 +1,9 @@
+"""WSGI entry point, kept for tools; the product is served by config.asgi."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+application = get_wsgi_application()

@@ -1,0 +1,102 @@
+"""Public-schema models: sellers, their domains, and the page bindings that route webhooks to them."""
+
+from __future__ import annotations
+
+from django.db import connection, models
+from django.db.models import Q
+from django_tenants.clone import CloneSchema
+from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import schema_exists
+
+
+class Language(models.TextChoices):
+    SPANISH = "es", "Español"
+    ENGLISH = "en", "English"
+    PORTUGUESE = "pt", "Português"
+
+
+class HoldStart(models.TextChoices):
+    CLAIM = "claim", "When the buyer claims"
+    LIVE_END = "live_end", "When the live ends"
+
+
+class Seller(TenantMixin):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    default_language = models.CharField(max_length=2, choices=Language.choices, default=Language.SPANISH)
+    currency = models.CharField(max_length=3, default="MXN")
+    hold_minutes = models.PositiveIntegerField(default=15)
+    hold_starts = models.CharField(max_length=16, choices=HoldStart.choices, default=HoldStart.CLAIM)
+    max_units_per_claim = models.PositiveIntegerField(default=5)
+    max_units_per_live = models.PositiveIntegerField(default=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    auto_create_schema = True
+    auto_drop_schema = True
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hold_minutes__gte=1, hold_minutes__lte=7 * 24 * 60), name="seller_hold_minutes_range"
+            ),
+            models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="seller_currency_iso"),
+            models.CheckConstraint(condition=Q(max_units_per_claim__gte=1), name="seller_max_units_per_claim_positive"),
+            models.CheckConstraint(condition=Q(max_units_per_live__gte=1), name="seller_max_units_per_live_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.schema_name})"
+
+    def create_schema(self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1) -> bool:
+        """Clone the migrated template schema (TENANT_BASE_SCHEMA) instead of running every migration.
+
+        The clone copies the template's django_migrations rows, so django-tenants' extra fake-migrate
+        pass is skipped; without a template we fall back to the library's full migration.
+        """
+        base_schema = self.get_base_schema()
+        if sync_schema and base_schema and schema_exists(base_schema) and not schema_exists(self.schema_name):
+            CloneSchema().clone_schema(base_schema, self.schema_name, self.clone_mode)
+            connection.set_schema_to_public()  # type: ignore[attr-defined]
+            return True
+        return bool(super().create_schema(check_if_exists, sync_schema, verbosity))
+
+
+class Domain(DomainMixin):
+    def __str__(self) -> str:
+        return self.domain
+
+
+class Platform(models.TextChoices):
+    FACEBOOK = "facebook", "Facebook"
+    INSTAGRAM = "instagram", "Instagram"
+
+
+class PageBinding(models.Model):
+    """A connected Facebook Page or Instagram account; `entry.id` of a Meta webhook routes through it."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        NEEDS_RECONNECT = "needs_reconnect", "Needs reconnecting"
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="page_bindings")
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    external_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=200, blank=True)
+    # Fernet ciphertext of the page access token (tenants.crypto); never the token itself.
+    access_token_encrypted = models.TextField(blank=True)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "external_id"], name="page_binding_unique_per_platform"),
+            models.CheckConstraint(condition=~Q(external_id=""), name="page_binding_external_id_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.external_id}"

@@ -1,0 +1,134 @@
+"""Writes on the public schema: provisioning sellers, their domains, owners and page bindings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django_tenants.utils import schema_context
+
+from tenants.crypto import encrypt_token
+from tenants.models import Domain, Language, PageBinding, Platform, Seller
+
+SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+RESERVED_SCHEMAS = {"public", "tenant_template", "information_schema"}
+
+
+class ProvisioningError(Exception):
+    """The request conflicts with an existing seller or is invalid; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    platform: str
+    external_id: str
+
+
+@dataclass(frozen=True)
+class ProvisionResult:
+    seller: Seller
+    created: bool
+    changes: tuple[str, ...]
+
+
+def _validate_schema_name(schema_name: str) -> None:
+    if not SCHEMA_NAME_RE.match(schema_name) or schema_name.startswith("pg_") or schema_name in RESERVED_SCHEMAS:
+        raise ProvisioningError(
+            f"Schema {schema_name!r} is not allowed: use 2-41 lowercase letters, digits or underscores, "
+            "starting with a letter (not 'public', 'tenant_template' or 'pg_…')."
+        )
+
+
+def _check_conflicts(*, schema_name: str, name: str, domain: str, pages: list[PageRequest]) -> Seller | None:
+    existing = Seller.objects.filter(schema_name=schema_name).first()
+    if existing is not None and existing.name != name:
+        raise ProvisioningError(f"Schema {schema_name!r} already belongs to seller {existing.name!r}.")
+    domain_owner = Domain.objects.filter(domain=domain).select_related("tenant").first()
+    if domain_owner is not None and domain_owner.tenant.schema_name != schema_name:
+        raise ProvisioningError(f"Domain {domain!r} already belongs to seller {domain_owner.tenant.schema_name!r}.")
+    if existing is not None and domain_owner is None:
+        primary = existing.get_primary_domain()
+        current = primary.domain if primary else None
+        raise ProvisioningError(f"Seller {schema_name!r} already exists with domain {current!r}, not {domain!r}.")
+    for page in pages:
+        binding = (
+            PageBinding.objects.filter(platform=page.platform, external_id=page.external_id)
+            .select_related("seller")
+            .first()
+        )
+        if binding is not None and binding.seller.schema_name != schema_name:
+            raise ProvisioningError(
+                f"{page.platform} page {page.external_id!r} is already bound to seller {binding.seller.schema_name!r}."
+            )
+    return existing
+
+
+def seller_provision(
+    *,
+    schema_name: str,
+    name: str,
+    domain: str,
+    owner_email: str | None = None,
+    owner_password: str | None = None,
+    facebook_page_id: str | None = None,
+    instagram_account_id: str | None = None,
+    page_token: str | None = None,
+    default_language: str = Language.SPANISH,
+    currency: str = "MXN",
+) -> ProvisionResult:
+    """Create a seller with its schema (cloned from the template), domain, owner and page bindings.
+
+    Idempotent: the same arguments again change nothing. Anything that belongs to another seller raises
+    ProvisioningError before a row is written.
+    """
+    _validate_schema_name(schema_name)
+    domain = domain.strip().lower()
+    pages = [PageRequest(Platform.FACEBOOK, facebook_page_id)] if facebook_page_id else []
+    if instagram_account_id:
+        pages.append(PageRequest(Platform.INSTAGRAM, instagram_account_id))
+    if owner_password and not owner_email:
+        raise ProvisioningError("--owner-password needs --owner-email.")
+
+    changes: list[str] = []
+    with transaction.atomic():
+        seller = _check_conflicts(schema_name=schema_name, name=name, domain=domain, pages=pages)
+        created = seller is None
+        if seller is None:
+            seller = Seller(
+                schema_name=schema_name, name=name, default_language=default_language, currency=currency.upper()
+            )
+            seller.save(verbosity=0)
+            Domain.objects.create(domain=domain, tenant=seller, is_primary=True)
+            changes.append(f"created schema {schema_name} and domain {domain}")
+        for page in pages:
+            binding, binding_created = PageBinding.objects.get_or_create(
+                platform=page.platform,
+                external_id=page.external_id,
+                defaults={"seller": seller, "access_token_encrypted": encrypt_token(page_token or "")},
+            )
+            if binding_created:
+                changes.append(f"bound {page.platform} page {page.external_id}")
+            elif page_token:
+                PageBinding.objects.filter(pk=binding.pk).update(access_token_encrypted=encrypt_token(page_token))
+        if owner_email:
+            with schema_context(schema_name):
+                if _owner_create(email=owner_email, password=owner_password):
+                    changes.append(f"created owner {owner_email}")
+    return ProvisionResult(seller=seller, created=created, changes=tuple(changes))
+
+
+def _owner_create(*, email: str, password: str | None) -> bool:
+    """Create the seller's owner in the current schema; an existing owner is left untouched."""
+    user_model = get_user_model()
+    if user_model.objects.filter(username=email).exists():
+        return False
+    user_model.objects.create_user(username=email, email=email, password=password, is_staff=True, is_superuser=True)
+    return True
+
+
+def page_binding_set_token(*, binding: PageBinding, token: str) -> None:
+    PageBinding.objects.filter(pk=binding.pk).update(
+        access_token_encrypted=encrypt_token(token), status=PageBinding.Status.ACTIVE
+    )

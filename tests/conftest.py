@@ -1,0 +1,60 @@
+"""Test set-up: one migrated test database, the template schema, and two session-scoped sellers.
+
+Sellers are provisioned once per session (schema creation is DDL, too slow to repeat per test); each test
+runs in a transaction that is rolled back, inside `schema_context` where it touches a seller's tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from tenants.models import Seller
+from tenants.services import seller_provision
+
+SELLER_A = {"schema_name": "seller_a", "name": "Boutique A", "domain": "seller-a.localhost", "facebook_page_id": "9001"}
+SELLER_B = {"schema_name": "seller_b", "name": "Boutique B", "domain": "seller-b.localhost", "facebook_page_id": "9002"}
+OWNER_PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        call_command("migrate_platform", verbosity=0)
+        for seller in (SELLER_A, SELLER_B):
+            seller_provision(
+                **seller, owner_email=f"owner@{seller['domain']}", owner_password=OWNER_PASSWORD, page_token="tok"
+            )
+
+
+@pytest.fixture(autouse=True)
+def _back_to_public_schema() -> Iterator[None]:
+    """A request through the test client leaves the connection on the seller's schema; reset it."""
+    yield
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def seller_a(db: None) -> Seller:
+    return Seller.objects.get(schema_name=SELLER_A["schema_name"])
+
+
+@pytest.fixture
+def seller_b(db: None) -> Seller:
+    return Seller.objects.get(schema_name=SELLER_B["schema_name"])
+
+
+@pytest.fixture
+def in_seller_a(seller_a: Seller) -> Iterator[Seller]:
+    with schema_context(seller_a.schema_name):
+        yield seller_a
+
+
+@pytest.fixture
+def public_client() -> Client:
+    return Client(HTTP_HOST="localhost")

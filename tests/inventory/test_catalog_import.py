@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django_tenants.utils import schema_context
+
+from inventory.catalog_csv import CatalogFileError, parse_catalog_csv, price_to_minor
+from inventory.models import Product, StockMovement, Variant
+from inventory.services import StockError, catalog_import, stock_adjust
+from tenants.models import Seller
+from tests.factories import make_product
+
+HEADER = "code,name,price,currency,variant,sku,stock\n"
+GOOD = HEADER + (
+    "A12,Blusa satinada,299.00,MXN,M,A12-M,3\nA12,Blusa satinada,299.00,MXN,G,A12-G,5\nA17,Aretes,189.5,MXN,,A17,10\n"
+)
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "catalog.csv"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_good_file_creates_products_variants_and_import_movements(seller_a: Seller, tmp_path: Path) -> None:
+    call_command("import_catalog", write(tmp_path, GOOD), schema="seller_a", verbosity=0)
+
+    with schema_context("seller_a"):
+        assert list(Product.objects.values_list("code", "price_minor")) == [("A12", 29900), ("A17", 18950)]
+        assert Variant.objects.get(product__code="A12", label="G").stock_on_hand == 5
+        assert Variant.objects.get(product__code="A17").label == ""
+        assert StockMovement.objects.filter(reason="import").count() == 3
+
+
+def test_reimport_sets_stock_and_records_only_the_difference(seller_a: Seller, tmp_path: Path) -> None:
+    call_command("import_catalog", write(tmp_path, GOOD), schema="seller_a", verbosity=0)
+    call_command("import_catalog", write(tmp_path, GOOD.replace("A12-G,5", "A12-G,8")), schema="seller_a", verbosity=0)
+
+    with schema_context("seller_a"):
+        assert Variant.objects.get(product__code="A12", label="G").stock_on_hand == 8
+        movements = StockMovement.objects.filter(variant__label="G").order_by("id")
+        assert [m.on_hand_delta for m in movements] == [5, 3]
+        assert Product.objects.count() == 2
+
+
+def test_bad_file_reports_every_error_with_line_numbers_and_writes_nothing(seller_a: Seller, tmp_path: Path) -> None:
+    bad = HEADER + (
+        "A12,Blusa satinada,299.00,MXN,M,A12-M,3\n"
+        ",Sin codigo,10,MXN,M,,1\n"
+        "A13,Falda,abc,MXN,M,,1\n"
+        "A14,Jeans,10.999,MXN,5,,-2\n"
+        "A12,Blusa satinada,299.00,MXN,m,A12-M2,1\n"
+    )
+    with pytest.raises(CatalogFileError) as error:
+        parse_catalog_csv(bad)
+    assert [str(e) for e in error.value.errors] == [
+        "line 3: code is empty",
+        "line 4: price 'abc' is not a number",
+        "line 5: price '10.999' has more than 2 decimals for MXN",
+        "line 5: stock -2 must be zero or more",
+        "line 6: product A12 variant 'm' repeats line 2",
+    ]
+
+    with pytest.raises(CommandError, match="5 error"):
+        call_command("import_catalog", write(tmp_path, bad), schema="seller_a", verbosity=0)
+    with schema_context("seller_a"):
+        assert not Product.objects.exists()
+
+
+def test_missing_columns_are_reported_on_line_1() -> None:
+    with pytest.raises(CatalogFileError) as error:
+        parse_catalog_csv("code,name,price\nA1,x,1\n")
+    assert str(error.value.errors[0]) == (
+        "line 1: missing column(s): currency, variant, sku, stock; expected code,name,price,currency,variant,sku,stock"
+    )
+
+
+def test_stock_below_reserved_units_is_refused(in_seller_a: Seller) -> None:
+    product = make_product(code="A12", variants={"M": 5})
+    Variant.objects.filter(product=product).update(reserved=4)
+
+    rows = parse_catalog_csv(HEADER + "A12,Blusa satinada,299.00,MXN,M,A12-M,3\n")
+    with pytest.raises(CatalogFileError, match="error") as error:
+        catalog_import(rows=rows, actor="test")
+    assert str(error.value.errors[0]) == "line 2: stock 3 is below the 4 unit(s) reserved for buyers"
+
+
+def test_sku_of_another_variant_is_refused(in_seller_a: Seller) -> None:
+    make_product(code="A12", variants={"M": 5})
+
+    rows = parse_catalog_csv(HEADER + "B1,Otro,10,MXN,M,A12-M,3\n")
+    with pytest.raises(CatalogFileError) as error:
+        catalog_import(rows=rows, actor="test")
+    assert "sku 'A12-M' already belongs to product A12 'm'" in str(error.value.errors[0])
+
+
+def test_unknown_schema_and_missing_file_exit_with_a_sentence(seller_a: Seller, tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="No seller has the schema 'nobody'"):
+        call_command("import_catalog", write(tmp_path, GOOD), schema="nobody")
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("import_catalog", str(tmp_path / "missing.csv"), schema="seller_a")
+
+
+@pytest.mark.parametrize(
+    ("raw", "currency", "minor"), [("249.90", "MXN", 24990), ("15000", "CLP", 15000), ("0", "USD", 0)]
+)
+def test_prices_become_minor_units(raw: str, currency: str, minor: int) -> None:
+    assert price_to_minor(raw, currency) == minor
+
+
+def test_stock_adjustment_is_recorded_and_cannot_go_below_reserved(in_seller_a: Seller) -> None:
+    variant = make_product(variants={"M": 5}).variants.get()
+    Variant.objects.filter(pk=variant.pk).update(reserved=3)
+
+    stock_adjust(variant_id=variant.pk, on_hand_delta=-2, actor="owner@a", note="damaged")
+    with pytest.raises(StockError, match="3 on hand, 3 reserved"):
+        stock_adjust(variant_id=variant.pk, on_hand_delta=-1, actor="owner@a")
+
+    variant.refresh_from_db()
+    assert (variant.stock_on_hand, variant.reserved) == (3, 3)
+    movement = StockMovement.objects.get(reason="adjustment")
+    assert (movement.on_hand_delta, movement.actor, movement.note) == (-2, "owner@a", "damaged")
