@@ -71,6 +71,9 @@ class Reservation(models.Model):
     variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="reservations")
     source_comment = models.ForeignKey("livestreams.Comment", on_delete=models.PROTECT, related_name="reservations")
     quantity = models.PositiveIntegerField()
+    # A claim item is split into parts when only some units are free: part 0 is decided when the comment is,
+    # later parts come from waitlist promotions. (comment, variant, part) is the idempotency key.
+    part = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices)
     hold_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

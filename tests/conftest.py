@@ -6,6 +6,8 @@ runs in a transaction that is rolled back, inside `schema_context` where it touc
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -58,3 +60,43 @@ def in_seller_a(seller_a: Seller) -> Iterator[Seller]:
 @pytest.fixture
 def public_client() -> Client:
     return Client(HTTP_HOST="localhost")
+
+
+@pytest.fixture
+def committed_seller(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[Seller]:
+    """A seller of its own whose rows are really committed (no test transaction around it), for tests that use
+    several processes or connections. Its schema is dropped afterwards."""
+    suffix = uuid.uuid4().hex[:10]
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        result = seller_provision(
+            schema_name=f"c_{suffix}",
+            name=f"Committed {suffix}",
+            domain=f"c-{suffix}.localhost",
+            facebook_page_id=str(int(suffix, 16)),
+            owner_email=f"owner@c-{suffix}.localhost",
+            owner_password=OWNER_PASSWORD,
+        )
+        try:
+            yield result.seller
+        finally:
+            connection.set_schema_to_public()  # type: ignore[attr-defined]
+            result.seller.delete(force_drop=True)
+
+
+def database_url_of_test_db() -> str:
+    """DATABASE_URL of the test database, for subprocesses (manage.py commands, consumers, servers)."""
+    settings = connection.settings_dict
+    host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or "5432"
+    if host.startswith("/"):
+        return f"postgresql://{settings['USER']}@/{settings['NAME']}?host={host}&port={port}"
+    return f"postgresql://{settings['USER']}@{host}:{port}/{settings['NAME']}"
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """Environment for a subprocess that must use the test database and test settings."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url_of_test_db(),
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        **extra,
+    }

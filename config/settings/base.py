@@ -125,6 +125,16 @@ CHANNEL_LAYERS = {
 # Page access tokens are encrypted at rest with this Fernet key (urlsafe base64, 32 bytes).
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "")
 
+# Intent engine. The local engine decides alone unless OPENAI_API_KEY is set; then comments it is unsure
+# about (confidence below the threshold) are also asked to OpenAI, within a per-seller daily token budget.
+OPENAI_API_KEY = env_str("OPENAI_API_KEY", "")
+OPENAI_BASE_URL = env_str("OPENAI_BASE_URL", "https://api.openai.com/v1")
+OPENAI_MODEL = env_str("OPENAI_MODEL", "gpt-5-nano")
+OPENAI_TIMEOUT_SECONDS = float(env_str("OPENAI_TIMEOUT_SECONDS", "4"))
+OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 1)
+OPENAI_DAILY_TOKEN_BUDGET = env_int("OPENAI_DAILY_TOKEN_BUDGET", 200_000)
+INTENT_CONFIDENCE_THRESHOLD = float(env_str("INTENT_CONFIDENCE_THRESHOLD", "0.6"))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context, schema_exists
 from tenants.crypto import decrypt_token
 from tenants.models import Domain, PageBinding, Seller
 from tenants.selectors import seller_absolute_url
+from tests.conftest import subprocess_env
 
 
 def provision(**overrides: str) -> None:
@@ -120,19 +121,11 @@ def test_command_exits_non_zero_with_one_sentence_on_conflict(seller_a: Seller) 
         capture_output=True,
         text=True,
         timeout=60,
-        env={**__import__("os").environ, "DATABASE_URL": _test_database_url()},
+        env=subprocess_env(),
     )
 
     assert result.returncode == 1
     assert "Domain 'seller-a.localhost' already belongs to seller 'seller_a'." in result.stderr
-
-
-def _test_database_url() -> str:
-    settings = connection.settings_dict
-    host = settings["HOST"] or "127.0.0.1"
-    if host.startswith("/"):
-        return f"postgresql://{settings['USER']}@/{settings['NAME']}?host={host}&port={settings['PORT'] or 5432}"
-    return f"postgresql://{settings['USER']}@{host}:{settings['PORT'] or 5432}/{settings['NAME']}"
 
 
 def test_absolute_links_use_the_primary_domain_with_configured_scheme_and_port(
