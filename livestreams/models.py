@@ -68,10 +68,16 @@ class Comment(models.Model):
         CANCEL = "cancel", "Cancel"
         OTHER = "other", "Other"
 
+    class Kind(models.TextChoices):
+        COMMENT = "comment", "Comment on the live"
+        MESSAGE = "message", "Private message"
+
     live_session = models.ForeignKey(
         LiveSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="comments"
     )
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.COMMENT)
     platform = models.CharField(max_length=16, choices=Platform.choices)
+    page_external_id = models.CharField(max_length=64, blank=True)
     external_id = models.CharField(max_length=128)
     author_platform_id = models.CharField(max_length=64)
     author_name = models.CharField(max_length=200, blank=True)

@@ -100,3 +100,23 @@ class PageBinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.external_id}"
+
+
+class InboxDelivery(models.Model):
+    """A webhook delivery accepted while Redis was unavailable: kept here until the relay queues it."""
+
+    source = models.CharField(max_length=16, default="meta")
+    body = models.BinaryField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    relayed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(relayed_at__isnull=True), name="inbox_pending_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} delivery {self.pk} ({'relayed' if self.relayed_at else 'pending'})"

@@ -11,11 +11,14 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+import redis
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from tenants import page_routes
 from tenants.models import Seller
 from tenants.services import seller_provision
 
@@ -32,6 +35,21 @@ def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequ
             seller_provision(
                 **seller, owner_email=f"owner@{seller['domain']}", owner_password=OWNER_PASSWORD, page_token="tok"
             )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _delete_this_runs_redis_keys() -> Iterator[None]:
+    """The Redis server may be shared: remove only the keys of this test run (its own prefix)."""
+    yield
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for pattern in (f"{settings.STREAM_KEY_PREFIX}:*", "lss-test:*"):
+        for key in client.scan_iter(match=pattern, count=1000):
+            client.delete(key)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_routes() -> None:
+    page_routes.invalidate()
 
 
 @pytest.fixture(autouse=True)
@@ -85,11 +103,11 @@ def committed_seller(django_db_setup: None, django_db_blocker: pytest.FixtureReq
 
 def database_url_of_test_db() -> str:
     """DATABASE_URL of the test database, for subprocesses (manage.py commands, consumers, servers)."""
-    settings = connection.settings_dict
-    host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or "5432"
+    db = connection.settings_dict
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or "5432"
     if host.startswith("/"):
-        return f"postgresql://{settings['USER']}@/{settings['NAME']}?host={host}&port={port}"
-    return f"postgresql://{settings['USER']}@{host}:{port}/{settings['NAME']}"
+        return f"postgresql://{db['USER']}@/{db['NAME']}?host={host}&port={port}"
+    return f"postgresql://{db['USER']}@{host}:{port}/{db['NAME']}"
 
 
 def subprocess_env(**extra: str) -> dict[str, str]:
@@ -98,5 +116,6 @@ def subprocess_env(**extra: str) -> dict[str, str]:
         **os.environ,
         "DATABASE_URL": database_url_of_test_db(),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "STREAM_KEY_PREFIX": settings.STREAM_KEY_PREFIX,
         **extra,
     }

@@ -122,6 +122,30 @@ CHANNEL_LAYERS = {
     }
 }
 
+# Pipeline streams: sellers hash onto STREAM_SHARDS ordered shards; one consumer owns a shard at a time.
+STREAM_KEY_PREFIX = env_str("STREAM_KEY_PREFIX", "lss")
+STREAM_SHARDS = env_int("STREAM_SHARDS", 16)
+# Approximate cap per stream (memory bound); consumers trim acknowledged entries long before it.
+STREAM_MAXLEN = env_int("STREAM_MAXLEN", 1_000_000)
+# Seconds an entry may stay unacknowledged before another consumer claims it, and deliveries before an
+# entry goes to the dead-letter stream.
+STREAM_VISIBILITY_TIMEOUT = float(env_str("STREAM_VISIBILITY_TIMEOUT", "30"))
+STREAM_MAX_DELIVERIES = env_int("STREAM_MAX_DELIVERIES", 5)
+# Seconds a consumer's claim on a shard lasts without renewal (a dead consumer's shards move after this).
+STREAM_SHARD_LEASE = float(env_str("STREAM_SHARD_LEASE", "10"))
+REDIS_SOCKET_TIMEOUT = float(env_str("REDIS_SOCKET_TIMEOUT", "2"))
+
+# Meta webhooks: the app secret signs every delivery; the verify token answers the subscription handshake.
+META_APP_SECRET = env_str("META_APP_SECRET", "dev-meta-app-secret")
+META_VERIFY_TOKEN = env_str("META_VERIFY_TOKEN", "dev-meta-verify-token")
+META_WEBHOOK_MAX_BYTES = env_int("META_WEBHOOK_MAX_BYTES", 1024 * 1024)
+# Seconds a delivered (platform, id, verb) is remembered so Meta's retries are dropped.
+META_DEDUPE_SECONDS = env_int("META_DEDUPE_SECONDS", 48 * 3600)
+# Seconds the in-memory page → seller routing table is used before it is reloaded from PostgreSQL.
+PAGE_ROUTES_TTL = float(env_str("PAGE_ROUTES_TTL", "10"))
+# Reading the raw body is capped by our own check; Django's limit only has to be above it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = META_WEBHOOK_MAX_BYTES + 1
+
 # Page access tokens are encrypted at rest with this Fernet key (urlsafe base64, 32 bytes).
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from config.env import env_str
 
 from .base import *  # noqa: F403
@@ -17,3 +19,8 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [REDIS_URL], "prefix": "lss-test:channels"},
     }
 }
+
+# Every test run has its own Redis keys; subprocesses started by tests inherit the prefix (tests.conftest).
+STREAM_KEY_PREFIX = env_str("STREAM_KEY_PREFIX", f"lsstest-{uuid.uuid4().hex[:8]}")
+META_APP_SECRET = "test-app-secret"
+META_VERIFY_TOKEN = "test-verify-token"

@@ -1,0 +1,140 @@
+"""Writes on live sessions and comments (always inside the seller's schema)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from livestreams.models import Comment, LiveSession
+from livestreams.streams.events import IngestEvent
+
+LIVE_STATUSES_ON = {"live"}
+LIVE_STATUSES_OFF = {"live_stopped", "vod", "processing", "ended"}
+
+
+@dataclass(frozen=True)
+class StoredComment:
+    comment: Comment
+    created: bool
+
+    @property
+    def claimable(self) -> bool:
+        """A fresh viewer comment during a live goes to the claims stage (messages are handled there too)."""
+        return self.comment.removed_at is None and (
+            self.comment.live_session_id is not None or self.comment.kind == Comment.Kind.MESSAGE
+        )
+
+
+def comment_store(*, event: IngestEvent) -> StoredComment:
+    """Store a comment or message once per (platform, external id); edits update the text, removals mark it.
+
+    Idempotent: storing the same event again returns the existing row unchanged.
+    """
+    existing = Comment.objects.filter(platform=event.platform, external_id=event.external_id).first()
+    if existing is not None:
+        return StoredComment(comment=_apply_verb(existing, event), created=False)
+    live = live_session_current(platform=event.platform, page_external_id=event.page_id)
+    try:
+        with transaction.atomic():
+            comment = Comment.objects.create(
+                live_session=live,
+                kind=Comment.Kind.MESSAGE if event.kind == "message" else Comment.Kind.COMMENT,
+                platform=event.platform,
+                page_external_id=event.page_id,
+                external_id=event.external_id,
+                author_platform_id=event.author_id,
+                author_name=event.author_name[:200],
+                text=event.text,
+                platform_created_at=_from_unix(event.platform_time),
+                received_at=_from_unix(event.received_time) or timezone.now(),
+                is_candidate=event.candidate == "1",
+                removed_at=timezone.now() if event.verb == "remove" else None,
+            )
+    except IntegrityError:  # stored concurrently by another delivery of the same comment
+        existing = Comment.objects.get(platform=event.platform, external_id=event.external_id)
+        return StoredComment(comment=existing, created=False)
+    return StoredComment(comment=comment, created=True)
+
+
+def _apply_verb(comment: Comment, event: IngestEvent) -> Comment:
+    if event.verb == "edited" and comment.text != event.text:
+        Comment.objects.filter(pk=comment.pk).update(text=event.text)
+        comment.text = event.text
+    elif event.verb == "remove" and comment.removed_at is None:
+        comment.removed_at = timezone.now()
+        Comment.objects.filter(pk=comment.pk).update(removed_at=comment.removed_at)
+    return comment
+
+
+def live_session_current(*, platform: str, page_external_id: str) -> LiveSession | None:
+    return LiveSession.objects.filter(
+        platform=platform, page_external_id=page_external_id, status=LiveSession.Status.LIVE
+    ).first()
+
+
+@transaction.atomic
+def live_session_start(
+    *, platform: str, page_external_id: str, platform_video_id: str = "", title: str = "", now: datetime | None = None
+) -> LiveSession:
+    """Put a live on air for a page. A video already known is reused; another live on the page is ended."""
+    now = now or timezone.now()
+    live = None
+    if platform_video_id:
+        live = (
+            LiveSession.objects.select_for_update()
+            .filter(platform=platform, platform_video_id=platform_video_id)
+            .first()
+        )
+    if live is not None and live.status == LiveSession.Status.LIVE:
+        return live
+    for other in LiveSession.objects.select_for_update().filter(
+        platform=platform, page_external_id=page_external_id, status=LiveSession.Status.LIVE
+    ):
+        live_session_end(live=other, now=now)
+    if live is None:
+        live = LiveSession.objects.create(
+            platform=platform,
+            page_external_id=page_external_id,
+            platform_video_id=platform_video_id,
+            title=title,
+            status=LiveSession.Status.LIVE,
+            started_at=now,
+        )
+    else:
+        LiveSession.objects.filter(pk=live.pk).update(status=LiveSession.Status.LIVE, started_at=now, ended_at=None)
+        live.refresh_from_db()
+    return live
+
+
+def live_session_end(*, live: LiveSession, now: datetime | None = None) -> LiveSession:
+    now = now or timezone.now()
+    LiveSession.objects.filter(pk=live.pk).exclude(status=LiveSession.Status.ENDED).update(
+        status=LiveSession.Status.ENDED, ended_at=now
+    )
+    live.refresh_from_db()
+    return live
+
+
+def live_session_apply_meta_status(*, event: IngestEvent) -> LiveSession | None:
+    """Meta's `live_videos` change: 'live' starts the session, 'live_stopped'/'vod' ends it."""
+    status = event.verb
+    if status in LIVE_STATUSES_ON:
+        return live_session_start(
+            platform=event.platform, page_external_id=event.page_id, platform_video_id=event.external_id
+        )
+    if status in LIVE_STATUSES_OFF:
+        live = LiveSession.objects.filter(platform=event.platform, platform_video_id=event.external_id).first()
+        return live_session_end(live=live) if live is not None else None
+    return None
+
+
+def _from_unix(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(float(value), tz=UTC)
+    except (ValueError, OverflowError):
+        return None

@@ -1,0 +1,252 @@
+"""The consumer runtime every pipeline stage runs on (one class, many stages).
+
+Guarantees, per stage:
+- each shard (an ordered stream of many sellers' events) is owned by one consumer at a time (a lease in
+  Redis), so one seller's events are handled in arrival order;
+- a handler runs inside `schema_context(event schema)` and one transaction; the entry is XACKed only after
+  that transaction committed (and its on_commit hand-offs ran), so a crash means redelivery, never loss;
+  handlers are idempotent (UNIQUE keys), so redelivery is harmless;
+- entries left unacknowledged past STREAM_VISIBILITY_TIMEOUT (a killed consumer, a failed handler) are
+  claimed again with XAUTOCLAIM; after STREAM_MAX_DELIVERIES they go to the shard's dead-letter stream;
+- SIGTERM/SIGINT finish the current batch, acknowledge it and exit.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django_tenants.utils import schema_context
+
+from livestreams.streams import keys
+from livestreams.streams.connection import RedisClient, get_redis
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, str]], None]
+
+RENEW_IF_MINE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+RELEASE_IF_MINE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    handler: Handler  # called with the entry's fields inside schema_context + transaction.atomic
+
+
+class StreamConsumer:
+    def __init__(
+        self,
+        stage: Stage,
+        *,
+        consumer_name: str | None = None,
+        batch_size: int = 100,
+        block_ms: int = 500,
+        client: RedisClient | None = None,
+    ) -> None:
+        self.stage = stage
+        self.name = consumer_name or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.batch_size = batch_size
+        self.block_ms = block_ms
+        self.redis = client or get_redis()
+        self.owned: set[int] = set()
+        self.stop_requested = threading.Event()
+        self._groups_ready: set[int] = set()
+        self._last_trim = 0.0
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+
+    def install_signal_handlers(self) -> None:
+        def request_stop(signum: int, frame: object) -> None:
+            logger.info("%s: signal %s, finishing the batch", self.stage.name, signum)
+            self.stop_requested.set()
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+
+    def run(self) -> None:
+        logger.info("consumer %s started for stage %s", self.name, self.stage.name)
+        try:
+            while not self.stop_requested.is_set():
+                try:
+                    self.run_once()
+                except redis.RedisError as exc:
+                    logger.warning("%s: redis unavailable (%s), retrying", self.stage.name, exc.__class__.__name__)
+                    self.owned.clear()
+                    self.stop_requested.wait(1.0)
+        finally:
+            self.release_shards()
+            logger.info("consumer %s stopped", self.name)
+
+    def run_once(self) -> int:
+        """One round: renew/claim shard leases, retry or dead-letter stale entries, read new ones."""
+        self._heartbeat_and_balance()
+        handled = 0
+        for shard in sorted(self.owned):
+            handled += self._recover_stale(shard)
+        handled += self._read_new()
+        self._trim_acknowledged()
+        if not connection.in_atomic_block:  # never close a connection an embedding caller holds a transaction on
+            close_old_connections()
+        return handled
+
+    # -- shard ownership -----------------------------------------------------------------------------
+
+    def _heartbeat_and_balance(self) -> None:
+        now_ms = int(time.time() * 1000)
+        lease_ms = int(settings.STREAM_SHARD_LEASE * 1000)
+        members = keys.consumers_key(self.stage.name)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zadd(members, {self.name: now_ms})
+        pipe.zremrangebyscore(members, "-inf", now_ms - lease_ms)
+        pipe.zcard(members)
+        live_consumers = max(1, int(pipe.execute()[-1]))
+        fair_share = math.ceil(settings.STREAM_SHARDS / live_consumers)
+
+        for shard in list(self.owned):
+            owner_key = keys.shard_owner_key(self.stage.name, shard)
+            if not self.redis.eval(RENEW_IF_MINE, 1, owner_key, self.name, lease_ms):
+                self.owned.discard(shard)  # our lease lapsed and someone else took it
+        while len(self.owned) > fair_share:  # give shards back to newcomers
+            shard = max(self.owned)
+            self.redis.eval(RELEASE_IF_MINE, 1, keys.shard_owner_key(self.stage.name, shard), self.name)
+            self.owned.discard(shard)
+        for shard in range(settings.STREAM_SHARDS):
+            if len(self.owned) >= fair_share:
+                break
+            if shard in self.owned:
+                continue
+            if self.redis.set(keys.shard_owner_key(self.stage.name, shard), self.name, nx=True, px=lease_ms):
+                self._ensure_group(shard)
+                self.owned.add(shard)
+
+    def _ensure_group(self, shard: int) -> None:
+        if shard in self._groups_ready:
+            return
+        try:
+            self.redis.xgroup_create(keys.stage_stream(self.stage.name, shard), self.stage.name, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+        self._groups_ready.add(shard)
+
+    def release_shards(self) -> None:
+        try:
+            for shard in self.owned:
+                self.redis.eval(RELEASE_IF_MINE, 1, keys.shard_owner_key(self.stage.name, shard), self.name)
+            self.redis.zrem(keys.consumers_key(self.stage.name), self.name)
+        except redis.RedisError:
+            pass  # the leases expire by themselves
+        self.owned.clear()
+
+    # -- processing ----------------------------------------------------------------------------------
+
+    def _read_new(self) -> int:
+        if not self.owned:
+            self.stop_requested.wait(self.block_ms / 1000)
+            return 0
+        streams = {keys.stage_stream(self.stage.name, shard): ">" for shard in sorted(self.owned)}
+        response = self.redis.xreadgroup(
+            self.stage.name, self.name, streams, count=self.batch_size, block=self.block_ms
+        )
+        handled = 0
+        for stream, entries in response or []:
+            handled += self._handle_entries(stream, entries)
+        return handled
+
+    def _recover_stale(self, shard: int) -> int:
+        """Dead-letter entries delivered too often; claim the other stale ones and handle them again."""
+        stream = keys.stage_stream(self.stage.name, shard)
+        idle_ms = int(settings.STREAM_VISIBILITY_TIMEOUT * 1000)
+        stale = self.redis.xpending_range(stream, self.stage.name, "-", "+", self.batch_size, idle=idle_ms)
+        exhausted = [p["message_id"] for p in stale if p["times_delivered"] >= settings.STREAM_MAX_DELIVERIES]
+        for entry_id in exhausted:
+            self._dead_letter(shard, stream, entry_id, deliveries=settings.STREAM_MAX_DELIVERIES)
+        if len(stale) == len(exhausted):
+            return 0
+        _cursor, claimed, *_deleted = self.redis.xautoclaim(
+            stream, self.stage.name, self.name, idle_ms, start_id="0-0", count=self.batch_size
+        )
+        return self._handle_entries(stream, claimed)
+
+    def _handle_entries(self, stream: str, entries: list[tuple[str, dict[str, str]]]) -> int:
+        done: list[str] = []
+        for entry_id, fields in entries:
+            if fields is None:  # trimmed while pending: nothing left to handle
+                done.append(entry_id)
+                continue
+            if self._handle_one(stream, entry_id, fields):
+                done.append(entry_id)
+            if self.stop_requested.is_set():
+                break
+        if done:
+            self.redis.xack(stream, self.stage.name, *done)
+        return len(done)
+
+    def _handle_one(self, stream: str, entry_id: str, fields: dict[str, str]) -> bool:
+        schema = fields.get("schema", "")
+        try:
+            if not schema or schema == "public":
+                raise ValueError("entry carries no seller schema; refusing to run it in the public schema")
+            with schema_context(schema), transaction.atomic():
+                self.stage.handler(fields)
+        except Exception:  # a failing handler must not stop the shard: the entry is retried, then dead-lettered
+            logger.exception("%s: handler failed for %s %s (schema=%s)", self.stage.name, stream, entry_id, schema)
+            return False
+        return True
+
+    def _dead_letter(self, shard: int, stream: str, entry_id: str, *, deliveries: int) -> None:
+        entries = self.redis.xrange(stream, min=entry_id, max=entry_id)
+        fields = entries[0][1] if entries else {}
+        self.redis.xadd(
+            keys.dead_letter_stream(shard),
+            {**fields, "dead.stage": self.stage.name, "dead.entry_id": entry_id, "dead.deliveries": str(deliveries)},
+            maxlen=settings.STREAM_MAXLEN,
+            approximate=True,
+        )
+        self.redis.xack(stream, self.stage.name, entry_id)
+        logger.error(
+            "%s: %s moved to the dead-letter stream after %s deliveries", self.stage.name, entry_id, deliveries
+        )
+
+    def _trim_acknowledged(self) -> None:
+        """Drop entries every consumer is done with (below the oldest pending and the last delivered)."""
+        if time.monotonic() - self._last_trim < 10:
+            return
+        self._last_trim = time.monotonic()
+        for shard in self.owned:
+            stream = keys.stage_stream(self.stage.name, shard)
+            groups = self.redis.xinfo_groups(stream)
+            floor = min((g["last-delivered-id"] for g in groups), key=_entry_key, default=None)
+            pending = self.redis.xpending(stream, self.stage.name)
+            if pending["pending"]:
+                floor = min(floor or pending["min"], pending["min"], key=_entry_key)
+            if floor and floor != "0-0":
+                self.redis.xtrim(stream, minid=floor, approximate=True)
+
+
+def _entry_key(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)

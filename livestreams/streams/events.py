@@ -1,0 +1,55 @@
+"""Typed stream payloads. Stream entries are flat string maps; these dataclasses are their only shape."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class IngestEvent:
+    """What the webhook accepted, on its way to the store stage. `type` names the schema version."""
+
+    TYPE: ClassVar[str] = "meta_event.v1"
+
+    schema: str  # the seller's schema name (tenant)
+    kind: str  # comment | live_video | message
+    platform: str
+    page_id: str
+    external_id: str
+    verb: str
+    author_id: str
+    author_name: str
+    text: str
+    platform_time: str  # unix seconds or ""
+    received_time: str  # unix seconds
+    candidate: str  # "1" when the prefilter kept it for the intent engine
+
+    def to_fields(self) -> dict[str, str]:
+        return {"type": self.TYPE, **asdict(self)}
+
+    @classmethod
+    def from_fields(cls, data: dict[str, str]) -> IngestEvent:
+        if data.get("type") != cls.TYPE:
+            raise ValueError(f"not a {cls.TYPE} entry: type={data.get('type')!r}")
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimWork:
+    """A stored candidate comment handed to the claims stage."""
+
+    TYPE: ClassVar[str] = "claim_work.v1"
+
+    schema: str
+    comment_id: str  # our database id of the comment
+    received_time: str  # when the webhook accepted it (unix seconds), for decision latency
+
+    def to_fields(self) -> dict[str, str]:
+        return {"type": self.TYPE, **asdict(self)}
+
+    @classmethod
+    def from_fields(cls, data: dict[str, str]) -> ClaimWork:
+        if data.get("type") != cls.TYPE:
+            raise ValueError(f"not a {cls.TYPE} entry: type={data.get('type')!r}")
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
