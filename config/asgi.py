@@ -1,8 +1,9 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels."""
+"""ASGI entry point: the Meta webhook on the event loop, other HTTP through Django, websockets through Channels."""
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
@@ -13,10 +14,19 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from config.websocket_urls import websocket_urlpatterns  # noqa: E402
+from livestreams import webhooks  # noqa: E402
+
+
+async def http_app(scope: Any, receive: Any, send: Any) -> None:
+    if webhooks.handles(scope):
+        await webhooks.meta_webhook(scope, receive, send)
+    else:
+        await django_asgi_app(scope, receive, send)
+
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": http_app,
         "websocket": URLRouter(websocket_urlpatterns),
     }
 )

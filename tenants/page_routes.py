@@ -20,9 +20,18 @@ _loaded_at = float("-inf")
 
 
 def schema_for_page(*, platform: str, page_id: str) -> str | None:
-    if time.monotonic() - _loaded_at > settings.PAGE_ROUTES_TTL:
-        _reload()
+    reload_if_stale()
     return _routes.get((platform, page_id))
+
+
+def reload_if_stale() -> None:
+    """Reload the table if it is older than PAGE_ROUTES_TTL (one query). Async callers run it in a thread."""
+    if not routes_are_fresh():
+        _reload()
+
+
+def routes_are_fresh() -> bool:
+    return time.monotonic() - _loaded_at <= settings.PAGE_ROUTES_TTL
 
 
 def invalidate() -> None:

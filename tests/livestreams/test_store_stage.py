@@ -11,7 +11,8 @@ import pytest
 from django.conf import settings
 from django_tenants.utils import schema_context
 
-from livestreams.ingest import meta_delivery_accept
+from livestreams.ingest import queue_delivery
+from livestreams.meta_events import parse_delivery
 from livestreams.meta_payloads import encode, feed_comment_change, live_video_change, page_delivery, sign
 from livestreams.models import Comment, LiveSession
 from livestreams.streams import keys
@@ -36,7 +37,7 @@ def page_of(seller: Seller) -> str:
 
 def accept(seller: Seller, changes: list[dict[str, Any]]) -> None:
     payload = page_delivery(page_id=page_of(seller), changes=changes)
-    meta_delivery_accept(body=encode(payload), payload=payload)
+    queue_delivery(parse_delivery(payload), received_time=time.time())
 
 
 def comment(seller: Seller, n: int, text: str = "mío") -> dict[str, Any]:
