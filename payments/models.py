@@ -84,7 +84,7 @@ class Reservation(models.Model):
         constraints = [
             # A re-delivered comment can never reserve twice.
             models.UniqueConstraint(
-                fields=["source_comment", "variant"], name="reservation_unique_per_comment_variant"
+                fields=["source_comment", "variant", "part"], name="reservation_unique_per_comment_variant_part"
             ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="reservation_quantity_positive"),
             models.CheckConstraint(

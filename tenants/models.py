@@ -60,9 +60,36 @@ class Seller(TenantMixin):
         base_schema = self.get_base_schema()
         if sync_schema and base_schema and schema_exists(base_schema) and not schema_exists(self.schema_name):
             CloneSchema().clone_schema(base_schema, self.schema_name, self.clone_mode)
+            _restore_constraint_names(template=base_schema, clone=self.schema_name)
             connection.set_schema_to_public()  # type: ignore[attr-defined]
             return True
         return bool(super().create_schema(check_if_exists, sync_schema, verbosity))
+
+
+def _restore_constraint_names(*, template: str, clone: str) -> None:
+    """Give the clone's UNIQUE constraints the template's names.
+
+    The clone function recreates them with PostgreSQL's default names, so a later migration that alters a
+    constraint by name would fail on every cloned seller. Constraints are matched by table and definition.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT rel.relname, c.conname, t.conname
+            FROM pg_constraint c
+            JOIN pg_class rel ON rel.oid = c.conrelid
+            JOIN pg_namespace n ON n.oid = c.connamespace AND n.nspname = %(clone)s
+            JOIN pg_constraint t ON t.contype = c.contype
+                AND pg_get_constraintdef(t.oid) = pg_get_constraintdef(c.oid)
+                AND t.conname <> c.conname
+            JOIN pg_class trel ON trel.oid = t.conrelid AND trel.relname = rel.relname
+            JOIN pg_namespace tn ON tn.oid = t.connamespace AND tn.nspname = %(template)s
+            WHERE c.contype = 'u'
+            """,
+            {"clone": clone, "template": template},
+        )
+        for table, current, wanted in cursor.fetchall():
+            cursor.execute(f'ALTER TABLE "{clone}"."{table}" RENAME CONSTRAINT "{current}" TO "{wanted}"')
 
 
 class Domain(DomainMixin):

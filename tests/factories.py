@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.db.models import Sum
 from django.utils import timezone
 
-from inventory.models import Product, Variant
+from inventory.models import Product, StockMovement, Variant
 from livestreams.models import Comment, LiveSession
-from payments.models import Buyer, Order
+from payments.models import Buyer, Order, Reservation
+from payments.selectors import stock_snapshot
 
 
 def make_product(
@@ -43,3 +45,22 @@ def make_comment(*, live: LiveSession, external_id: str = "c1", author: str = "p
 def make_order(*, live: LiveSession, buyer_id: str = "psid-1") -> Order:
     buyer, _ = Buyer.objects.get_or_create(platform="facebook", platform_user_id=buyer_id)
     return Order.objects.create(buyer=buyer, live_session=live)
+
+
+def stock_conservation_errors(*, initial: dict[int, int]) -> list[str]:
+    """Every way the variants in `initial` (variant id → units they started with, all created without stock
+    movements) break conservation: initial = available + reserved + sold, 0 <= reserved <= on hand, and
+    `reserved` equal to both the reserved reservations and the sum of the movements. Empty when all hold."""
+    rows = stock_snapshot(variant_ids=list(initial))
+    errors = [f"variant {v} is missing" for v in set(initial) - {row["variant_id"] for row in rows}]
+    for row in rows:
+        variant_id = row["variant_id"]
+        held = Reservation.objects.filter(variant_id=variant_id, status="reserved").aggregate(n=Sum("quantity"))["n"]
+        moved = StockMovement.objects.filter(variant_id=variant_id).aggregate(n=Sum("reserved_delta"))["n"]
+        if row["initial"] != initial[variant_id]:
+            errors.append(f"variant {variant_id}: initial {row['initial']} != {initial[variant_id]}")
+        if not 0 <= row["reserved"] <= row["stock_on_hand"] or row["available"] < 0:
+            errors.append(f"variant {variant_id}: out of bounds {row}")
+        if row["reserved"] != (held or 0) or row["reserved"] != (moved or 0):
+            errors.append(f"variant {variant_id}: reserved {row['reserved']}, reservations {held}, movements {moved}")
+    return errors

@@ -93,7 +93,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='reservation',
-            constraint=models.UniqueConstraint(fields=('source_comment', 'variant'), name='reservation_unique_per_comment_variant'),
+            constraint=models.UniqueConstraint(fields=('source_comment', 'variant', 'part'), name='reservation_unique_per_comment_variant_part'),
         ),
         migrations.AddConstraint(
             model_name='reservation',

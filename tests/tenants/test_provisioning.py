@@ -138,3 +138,21 @@ def test_absolute_links_use_the_primary_domain_with_configured_scheme_and_port(
     settings.SELLER_URL_SCHEME = "http"  # type: ignore[attr-defined]
     settings.SELLER_URL_PORT = 8000  # type: ignore[attr-defined]
     assert seller_absolute_url(seller=seller_a, path="/c/tok/") == "http://seller-a.localhost:8000/c/tok/"
+
+
+def test_cloned_schema_has_the_templates_constraint_and_index_names(db: None) -> None:
+    provision()
+
+    def names(schema: str) -> tuple[list[tuple[str, str]], list[str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rel.relname, c.conname FROM pg_constraint c JOIN pg_class rel ON rel.oid = c.conrelid "
+                "JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = %s AND c.contype IN ('u', 'c') "
+                "ORDER BY 1, 2",
+                [schema],
+            )
+            constraints = cursor.fetchall()
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE schemaname = %s ORDER BY 1", [schema])
+            return constraints, [row[0] for row in cursor.fetchall()]
+
+    assert names("shop_new") == names("tenant_template")

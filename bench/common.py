@@ -1,0 +1,142 @@
+"""Helpers shared by the benchmarks: a scratch database, servers as subprocesses, wrk, an open-loop load."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+def server_url() -> str:
+    """DATABASE_URL without the database name."""
+    return os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+
+
+@contextmanager
+def scratch_database(name: str) -> Iterator[str]:
+    """A fresh database for one benchmark, dropped afterwards. Yields its DATABASE_URL."""
+    with psycopg.connect(f"{server_url()}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{server_url()}/{name}"
+    finally:
+        with psycopg.connect(f"{server_url()}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def server(args: list[str], *, env: dict[str, str], cwd: Path, health_url: str) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{args[:4]} exited with {process.returncode}")
+            try:
+                httpx.get(health_url, timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{args[:4]} did not answer {health_url}") from None
+                time.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wrk(url: str, *, script: Path, env: dict[str, str], seconds: int = 10, connections: int = 32) -> dict[str, float]:
+    """Closed-loop load with wrk: requests/s and latency percentiles (ms)."""
+    result = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = result.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    percentiles = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", out).group(1)) for p in ("50", "99")}  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rps,
+        "p50": percentiles["50"],
+        "p99": percentiles["99"],
+        "non_2xx": float(errors.group(1)) if errors else 0.0,
+    }
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def open_loop(url: str, requests: list[tuple[str, bytes]], *, rate: float, seconds: float) -> dict[str, float]:
+    """Send signed deliveries at a fixed rate (open loop: latency counts from the scheduled send time)."""
+    return asyncio.run(_open_loop(url, requests, rate=rate, seconds=seconds))
+
+
+async def _open_loop(url: str, requests: list[tuple[str, bytes]], *, rate: float, seconds: float) -> dict[str, float]:
+    total = int(rate * seconds)
+    latencies: list[float] = []
+    failures = 0
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
+        start = time.perf_counter() + 0.2
+
+        async def one(i: int) -> None:
+            nonlocal failures
+            scheduled = start + i / rate
+            await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+            signature, body = requests[i % len(requests)]
+            response = await client.post(
+                url, content=body, headers={"X-Hub-Signature-256": signature, "Content-Type": "application/json"}
+            )
+            latencies.append((time.perf_counter() - scheduled) * 1000)
+            failures += response.status_code != 200
+
+        await asyncio.gather(*(one(i) for i in range(total)))
+    latencies.sort()
+    return {
+        "sent": float(total),
+        "failures": float(failures),
+        "p50": latencies[len(latencies) // 2],
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+    }
+
+
+def read_deliveries(path: Path) -> list[tuple[str, bytes]]:
+    pairs = []
+    for line in path.read_bytes().splitlines():
+        signature, body = line.split(b"\t", 1)
+        pairs.append((signature.decode(), body))
+    return pairs

@@ -1,0 +1,172 @@
+"""Score an intent engine on a labelled comment set (the `eval_intent` management command is a thin shell).
+
+The scoring rules are those of the shared `score.py` used to grade every engine: per-intent precision/recall/F1
+over comments, and `items_exact` = among comments labelled purchase, the share predicted purchase with exactly the
+same multiset of (code, variant, qty), codes and variants compared case-insensitively.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from livestreams.intent.types import CatalogProduct, IntentResult, LiveContext
+
+INTENTS = ("purchase", "question", "cancel", "other")
+
+Engine = Callable[[str, LiveContext], IntentResult]
+Catalogs = dict[str, tuple[CatalogProduct, ...]]
+
+
+class DatasetError(ValueError):
+    """A dataset or catalog file is missing or malformed; the message is one sentence for the user."""
+
+
+def load_catalogs(path: str | Path) -> Catalogs:
+    raw = _read_json(Path(path))
+    if not isinstance(raw, dict):
+        raise DatasetError(f"{path} must hold a JSON object of catalog_id -> list of products.")
+    try:
+        return {
+            str(catalog_id): tuple(
+                CatalogProduct(code=str(p["code"]), name=str(p.get("name", "")), variants=tuple(p.get("variants", [])))
+                for p in products
+            )
+            for catalog_id, products in raw.items()
+        }
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise DatasetError(f"{path} has a product without a code or with malformed variants ({exc}).") from exc
+
+
+def load_dataset(path: str | Path) -> list[dict[str, Any]]:
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"dataset file {path} does not exist.")
+    lines = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DatasetError(f"{path} line {number} is not valid JSON ({exc.msg}).") from exc
+            if not isinstance(row, dict) or "id" not in row or "text" not in row:
+                raise DatasetError(f"{path} line {number} lacks an id or a text.")
+            lines.append(row)
+    return lines
+
+
+def context_for(row: dict[str, Any], catalogs: Catalogs) -> LiveContext:
+    catalog_id = row.get("catalog_id")
+    if catalog_id not in catalogs:
+        raise DatasetError(f"comment {row['id']} refers to catalog {catalog_id!r}, which the catalogs file lacks.")
+    return LiveContext(products=catalogs[catalog_id], featured=row.get("featured"))
+
+
+def predict_dataset(dataset_path: str | Path, catalogs: Catalogs, engine: Engine) -> list[dict[str, Any]]:
+    predictions = []
+    for row in load_dataset(dataset_path):
+        result = engine(row["text"], context_for(row, catalogs))
+        predictions.append(
+            {
+                "id": row["id"],
+                "intent": result.intent,
+                "items": [{"code": i.code, "variant": i.variant, "qty": i.qty} for i in result.items],
+            }
+        )
+    return predictions
+
+
+def measure_throughput(
+    rows: list[dict[str, Any]], catalogs: Catalogs, engine: Engine, min_seconds: float = 1.0
+) -> float:
+    """Comments per second on one core, repeating the set until at least `min_seconds` have passed."""
+    work = [(row["text"], context_for(row, catalogs)) for row in rows]
+    if not work:
+        return 0.0
+    done, start = 0, time.perf_counter()
+    while True:
+        for text, context in work:
+            engine(text, context)
+        done += len(work)
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            return done / elapsed
+
+
+def _norm_items(items: Iterable[dict[str, Any]] | None) -> Counter[tuple[str, str | None, int]]:
+    out: Counter[tuple[str, str | None, int]] = Counter()
+    for item in items or []:
+        code = str(item.get("code", "")).strip().lower()
+        variant = item.get("variant")
+        variant = None if variant in (None, "") else str(variant).strip().lower()
+        out[(code, variant, int(item.get("qty", 1)))] += 1
+    return out
+
+
+def score(gold_lines: list[dict[str, Any]], predictions: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Same rules and output keys as score.py: n, per_intent, items_exact, accuracy, confusion, failures."""
+    by_id = {p["id"]: p for p in predictions}
+    confusion: Counter[tuple[str, str]] = Counter()
+    exact = gold_purchases = 0
+    failures = []
+    for gold in gold_lines:
+        pred = by_id.get(gold["id"], {"intent": "other", "items": []})
+        gold_intent, pred_intent = gold["label"]["intent"], pred.get("intent", "other")
+        confusion[(gold_intent, pred_intent)] += 1
+        ok = gold_intent == pred_intent
+        if gold_intent == "purchase":
+            gold_purchases += 1
+            same = pred_intent == "purchase" and _norm_items(gold["label"]["items"]) == _norm_items(pred.get("items"))
+            exact += same
+            ok = ok and same
+        if not ok:
+            failures.append(
+                {
+                    "id": gold["id"],
+                    "text": gold["text"],
+                    "gold": gold["label"],
+                    "pred": {"intent": pred_intent, "items": pred.get("items")},
+                }
+            )
+    return {
+        "n": len(gold_lines),
+        "per_intent": {intent: _intent_scores(confusion, intent) for intent in INTENTS},
+        "items_exact": round(exact / gold_purchases, 4) if gold_purchases else 1.0,
+        "accuracy": round(sum(confusion[(i, i)] for i in INTENTS) / len(gold_lines), 4) if gold_lines else 1.0,
+        "confusion": {f"{g}->{p}": n for (g, p), n in sorted(confusion.items())},
+        "failures": failures,
+    }
+
+
+def _intent_scores(confusion: Counter[tuple[str, str]], intent: str) -> dict[str, float | int]:
+    tp = confusion[(intent, intent)]
+    fp = sum(confusion[(g, intent)] for g in INTENTS if g != intent)
+    fn = sum(confusion[(intent, p)] for p in INTENTS if p != intent)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "support": tp + fn}
+
+
+def format_report(result: dict[str, Any]) -> list[str]:
+    """The lines score.py prints: failures first, then the summary."""
+    lines = [f"#{f['id']} {f['text']!r}\n    gold {f['gold']}\n    pred {f['pred']}" for f in result["failures"]]
+    lines.append(f"n={result['n']} accuracy={result['accuracy']} items_exact={result['items_exact']}")
+    for intent, m in result["per_intent"].items():
+        lines.append(f"  {intent:9} P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} (n={m['support']})")
+    return lines
+
+
+def _read_json(path: Path) -> Any:
+    if not path.is_file():
+        raise DatasetError(f"catalogs file {path} does not exist.")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DatasetError(f"catalogs file {path} is not valid JSON ({exc.msg}).") from exc

@@ -1,0 +1,371 @@
+"""Vocabulary of live-selling comments in Spanish, Portuguese and English (already accent-folded)."""
+
+from __future__ import annotations
+
+import re
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# --- variant synonyms -------------------------------------------------------------------------------------------
+# A catalog label that belongs to one of these classes also answers to every other word of its class.
+SIZE_CLASSES: dict[str, tuple[str, ...]] = {
+    "XS": ("xs", "xch", "pp", "extra chica", "extra small", "xsmall"),
+    "S": ("s", "ch", "chica", "chico", "chiquita", "pequena", "pequeno", "small", "smalls", "sm", "p"),
+    "M": ("m", "mediana", "mediano", "medianas", "medium", "mediums", "medio", "med", "md", "eme"),
+    "L": ("l", "g", "grande", "grandes", "large", "larges", "lg", "ge"),
+    "XL": ("xl", "xg", "gg", "extra grande", "extragrande", "extra large", "xlarge", "ge ge", "gege"),
+    "XXL": ("xxl", "xxg", "ggg", "exg", "2xl", "xxgg"),
+}
+COLOUR_CLASSES: dict[str, tuple[str, ...]] = {
+    "black": ("negro", "preto", "black", "blk"),
+    "white": ("blanco", "branco", "white"),
+    "blue": ("azul", "blue", "celeste"),
+    "navy": ("navy", "marino", "azul marino", "azul marinho", "marinho"),
+    "red": ("rojo", "vermelho", "red", "colorado"),
+    "brown": ("cafe", "marron", "marrom", "brown", "chocolate"),
+    "beige": ("beige", "bege", "crudo"),
+    "green": ("verde", "green"),
+    "pink": ("rosa", "rosado", "pink", "fucsia"),
+    "gold": ("dorado", "dourado", "gold", "golden", "oro", "ouro"),
+    "silver": ("plateado", "prateado", "silver", "plata", "prata"),
+    "grey": ("gris", "cinza", "grey", "gray"),
+    "yellow": ("amarillo", "amarelo", "yellow"),
+    "purple": ("morado", "roxo", "purple", "lila", "lilas", "violeta"),
+    "orange": ("naranja", "laranja", "orange"),
+    "wine": ("vinotinto", "vinho", "burgundy", "guinda", "bordo"),
+    "cream": ("crema", "creme", "cream", "hueso", "marfil", "off white"),
+    "nude": ("nude",),
+}
+# Shades a seller may list under a fancy name; the plain colour word still finds them when the product has
+# no label of the plain colour itself ("the green one" -> "sage").
+SHADE_FAMILY: dict[str, str] = {
+    "sage": "green", "oliva": "green", "olive": "green", "militar": "green", "menta": "green", "mint": "green",
+    "camel": "brown", "tan": "brown", "caramelo": "brown", "cognac": "brown", "chocolate": "brown",
+    "champagne": "beige", "nude": "beige", "arena": "beige", "areia": "beige", "sand": "beige",
+    "vinotinto": "red", "burgundy": "red", "vinho": "red", "guinda": "red", "coral": "red",
+    "navy": "blue", "marino": "blue", "turquesa": "blue", "celeste": "blue", "denim": "blue",
+    "fucsia": "pink", "lila": "purple", "crema": "white", "cream": "white", "hueso": "white", "off": "white",
+}  # fmt: skip
+
+# Product nouns across languages, so "earrings" finds "Aretes de filigrana" and "bolsa" finds "Crossbody bag".
+NOUN_SYNONYMS: tuple[tuple[str, ...], ...] = (
+    (
+        "arete",
+        "aretes",
+        "aro",
+        "aros",
+        "pendiente",
+        "pendientes",
+        "earring",
+        "earrings",
+        "brinco",
+        "brincos",
+        "argolla",
+        "argollas",
+        "hoop",
+        "hoops",
+        "zarcillo",
+        "zarcillos",
+    ),
+    ("collar", "colar", "necklace", "gargantilla", "choker"),
+    ("pulsera", "pulseira", "bracelet", "brazalete"),
+    ("anillo", "anel", "ring", "sortija"),
+    ("bolsa", "bolso", "cartera", "bag", "purse", "handbag", "bolsinha"),
+    ("mochila", "backpack"),
+    ("vestido", "dress"),
+    ("falda", "saia", "skirt", "pollera"),
+    ("blusa", "blouse", "top"),
+    ("chaqueta", "chamarra", "campera", "jaqueta", "jacket", "casaca"),
+    ("pantalon", "calca", "pants", "trousers"),
+    ("jean", "jeans", "mezclilla"),
+    ("zapato", "zapatos", "sapato", "sapatos", "shoe", "shoes"),
+    ("zapatilla", "zapatillas", "tenis", "sneaker", "sneakers"),
+    ("sandalia", "sandalias", "sandal", "sandals"),
+    ("botin", "botines", "bota", "botas", "boot", "boots", "bootie", "booties"),
+    ("gorro", "gorra", "beanie", "touca"),
+    ("polera", "camiseta", "remera", "playera", "tee", "shirt", "tshirt", "blusinha"),
+    ("sudadera", "poleron", "buzo", "moletom", "sweatshirt", "hoodie"),
+    ("media", "medias", "calcetin", "calcetines", "meia", "meias", "socks", "sock"),
+    ("lentes", "gafas", "oculos", "sunglasses", "glasses"),
+    ("short", "shorts", "bermuda"),
+    ("conjunto", "set", "outfit"),
+)
+
+# Words of a product name that say nothing about which product it is.
+NAME_STOPWORDS = _wordset(
+    "de del la el los las con sin y e the of with and for para da do das em en a o un una talla unica unico "
+    "tamanho size one pack set tipo estilo mini"
+)
+
+# --- roles of tokens ---------------------------------------------------------------------------------------------
+ARTICLES = _wordset("la el lo los las a o os as the este esta ese esa essa esse")
+CODE_MARKERS = _wordset(
+    "# cod codigo code item sold claim claimed del da do dela dele my mi meu minha numero num nro n of producto "
+    "produto modelo"
+)
+VARIANT_MARKERS = _wordset("talla tallas talle tam tamanho size sz en em in no na numero color cor colour")
+QTY_UNITS = _wordset(
+    "unidades unidad units unit pcs pzs piezas pieza pares par pairs pair pecas peca packs pack paquetes paquete "
+    "pacotes pacote veces"
+)
+NON_ITEM_AFTER_NUMBER = _wordset(
+    "% $ semanas semana weeks week dias dia days day horas hora hours hour min minutos mins anos years am pm "
+    "meses mes months k mil off pesos reales soles dolares dollars bucks usd mxn"
+)
+QTY_PREPOSITIONS = _wordset("de del da do of das")
+ONE_WORDS = _wordset("un una uno um uma one otra otro outra outro another")
+BOTH_WORDS = _wordset("ambos ambas both")
+NEGATORS = _wordset("nao not")  # Spanish/Portuguese "no" also means "in the" in pt, so it is not one
+POSSESSIVE_CLAIMS = _wordset("mio mia mios mias mine meu minha meus minhas")
+FILLERS = _wordset(
+    "la el lo los las un una uno unos unas o a os as um uma the an de del da do das en em in no na nos nas of on "
+    "y e and con com with para pa pra por for x porfa porfavor favor pls plis please plz xfa xf pf porfis porfi "
+    "gracias grax obrigada obrigado thanks thx ty talla tallas talle tam tamanho size sz numero num cod codigo "
+    "code item esa ese esta este essa esse this that it one same igual misma mismo mesmo mesma tambien tb tbm too "
+    "also ya ja ok okay si sim yes dale bueno weno wena va oye hey amiga amigo amor gente nena yo me mi i my eu "
+    "meu color colour cor otra otro outra outro another ambos ambas both errei era es e nao not from to que q mis "
+    "mio mias meus porfavorcito mana mija bb bebe jaja jajaja jeje kk k lol haha rs kkk sold claim claimed | , / "
+    "# ? @ $ % tambem quiero quero kiero qro want take ill llevo me pega separa mine mio mia mios mias minha meus "
+    "minhas pls"
+)
+
+# --- signals (regexes run on the normalised text) ----------------------------------------------------------------
+_W = r"(?<![a-z0-9])"
+_E = r"(?![a-z0-9])"
+
+
+# Imperatives and "me la apartas?", not participles ("vende separado?", "esta reservado?").
+_RESERVE_VERBS = (
+    r"apart(?:a|e|as|ame|amela|amelo|amelos|ar|en|o)|apunt(?:a|e|as|ame|amela|amelo|ar|o)"
+    r"|separ(?:a|e|as|ame|a-me|ar|em|o)|reserv(?:a|e|as|ame|amela|amelo|ar|o)"
+)
+
+
+def _words(*patterns: str) -> re.Pattern[str]:
+    return re.compile(_W + "(?:" + "|".join(patterns) + ")" + _E)
+
+
+CLAIM = _words(
+    r"qu?i+e+r+o+", r"k+i+e+r+o+", r"qiero", r"quiro", r"kero", r"qu?e+r+o+", r"ke+r+o+", r"qro", r"qero",
+    r"me (?:lo|la|los|las) (?:llevo|quedo|apartas?|separas?|guardas?|reservas?|mandas|das|pasas|apuntas)",
+    r"me llevo", r"me quedo", r"llevo", r"lo llevo", r"la llevo",
+    r"guardame\w*", r"anotame", r"anota",
+    r"sold", r"claim", r"claimed", r"claiming", r"i?ll take", r"i will take", r"i take", r"ill get",
+    r"i want", r"want", r"wanna", r"i need", r"gimme", r"give me", r"dame", r"me das", r"mandame",
+    r"fechado", r"fecho", r"to dentro", r"vou levar", r"levo", r"vou querer", r"pega", r"compro",
+    r"yo tambien", r"me too", r"eu tambem", r"quiero uno", r"count me in", r"can i (?:get|have)", r"dibs",
+    r"(?:my|mi|minha|mis|minhas) \w+ (?:wants|quiere|quer|quieren|querem)", r"i?ll buy", r"add me",
+    r"agrega(?:me|mela|melo)?", r"sumame", r"pode separar",
+)  # fmt: skip
+WEAK_CLAIM = _words(r"yo", r"eu", r"yo yo")
+RESERVE = _words(_RESERVE_VERBS)
+RESERVATION = _words(
+    r"guard(?:a|as|ame|amela|amelo)", r"anota\w*",
+    r"switch", r"change (?:my|it|to)", r"cambi\w*", r"troc\w*", r"can i (?:get|have)",
+)  # fmt: skip
+CANCEL = _words(
+    r"cancel\w*", r"unclaim\w*", r"desist\w*", r"me arrepenti", r"me arrepiento", r"arrepentid\w*",
+    r"changed? my mind", r"never ?mind", r"nvm", r"nao quero", r"ya no (?:\w+ )?(?:quiero|kiero|lo quiero|la quiero)",
+    r"(?:al final|mejor|ahora) no (?:\w+ )?quiero", r"no (?:lo |la |los |las )?(?:quiero|kiero)(?! (?:ver|saber))",
+    r"dont want", r"do not want", r"no longer want", r"tira (?:o |a )?(?:meu|minha) nome", r"tira meu", r"quitame",
+    r"quita(?:me|la|lo)", r"sacame", r"borra(?:me)?", r"anula\w*", r"remove (?:me|my)", r"pass on",
+    r"retira\w*", r"exclui\w*", r"desapart\w*",
+)  # fmt: skip
+DECLINE = _words(
+    r"no me alcanza", r"broke", r"mentira\w*", r"sin (?:plata|dinero|lana|money)", r"sem (?:grana|dinheiro)",
+    r"no tengo (?:plata|dinero|lana)", r"quincena", r"espero (?:a|la|el)", r"mejor espero", r"next time",
+    r"cant afford", r"nao posso", r"nao tenho (?:grana|dinheiro)", r"no puedo", r"la proxima", r"proxima live",
+    r"ya (?:la |lo |los |las )?tengo", r"ja tenho", r"i wish", r"ojala", r"someday", r"si tuviera",
+    r"ni regalad\w*", r"compraria\w*", r"would buy", r"queria pero", r"every colou?r", r"all the colou?rs",
+    r"todos los colores", r"todas as cores", r"me lo compraria todo", r"maybe later", r"otro dia",
+    r"no me gust\w*", r"no me convence\w*", r"nao gostei", r"nao gosto", r"dont like", r"do not like",
+)  # fmt: skip
+SHOW_AGAIN = _words(
+    r"(?:i )?(?:quiero|quero|kiero|want to|wanna|quisiera) (?:ver|see|mirar|olhar)", r"volta (?:no|na|o|a|pro|pra)",
+    r"muestr\w*", r"mostr\w*", r"show (?:me|us|it|the|again|that)", r"ensena\w*", r"ense[nñ]a",
+)  # fmt: skip
+KNOW = _words(r"(?:i )?(?:quiero|quero|kiero|want to|wanna|quisiera|gostaria de) (?:saber|know)")
+PRICE = _words(
+    r"precio\w*", r"price\w*", r"cuanto", r"cuanta", r"quanto", r"valor", r"preco\w*", r"costo", r"cuesta",
+    r"cost", r"how much", r"info", r"informacion",
+)  # fmt: skip
+QUESTION_START = re.compile(
+    r"^(?:q|que|como|cuando|cuanto|donde|cual|cuales|quien|quienes|hay|tienen|tienes|tiene|viene|vienen|hacen|"
+    r"haces|tem|tens|qual|quais|quanto|quando|onde|serve|faz|fazem|vende|vendem|how|what|whats|which|who|when|"
+    r"where|does|do|is|are|can|will|could|any|puedo|pueden|posso|aceptan|aceptas|aceitam)(?![a-z0-9])"
+)
+WHO = _words(r"quien\w*", r"who", r"quem")
+ABOUT_SERVICE = _words(
+    r"envio\w*", r"shipping", r"ship", r"delivery", r"frete", r"entrega\w*", r"nequi", r"paypal", r"zelle",
+    r"pix", r"contraentrega", r"tarjeta", r"cartao", r"parcela\w*", r"direct", r"inbox", r"dm", r"whatsapp",
+    r"wpp", r"medidas", r"tela", r"tecido", r"material", r"sorteio", r"sorteo", r"giveaway",
+)  # fmt: skip
+PRAISE = _words(
+    r"me encanta\w*", r"encant\w*", r"bonit\w*", r"hermos\w*", r"precios[ao]s?", r"chul[oa]s?", r"padre",
+    r"cute", r"lind[oa]s?", r"amei", r"amo", r"love", r"loved", r"amazing", r"gorgeous", r"beautiful", r"pretty",
+    r"guap[oa]s?", r"bell[oa]s?", r"divin[oa]s?", r"maravilh\w*", r"maravill\w*", r"perfect\w*", r"me late",
+    r"omg", r"wow", r"adorable", r"regia", r"estupend\w*", r"genial", r"incre[i]ble", r"demais", r"looks",
+    r"te queda", r"fica (?:lindo|linda)", r"se ve",
+)  # fmt: skip
+PAST = _words(
+    r"compre", r"comprei", r"me compre", r"bought", r"me llego", r"me llegaron", r"llegaron", r"llego",
+    r"chegou", r"chegaram", r"recomend\w*", r"la otra vez", r"last time", r"ultima live", r"semana passada",
+    r"live pasada", r"live passada", r"we got", r"got mine", r"ja fiz", r"ya pague", r"ya hice", r"me a llegado",
+    r"no me ha llegado", r"waiting on my order", r"meu pedido", r"mi pedido",
+)  # fmt: skip
+INJECTION = _words(
+    r"ignor\w*", r"instruc\w*", r"instruction\w*", r"prompt", r"system", r"sistema", r"assistente", r"asistente",
+    r"assistant", r"cupom", r"cupon", r"coupon",
+)  # fmt: skip
+
+
+_SIGNALS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("CANCEL", CANCEL),
+    ("DECLINE", DECLINE),
+    ("SHOW_AGAIN", SHOW_AGAIN),
+    ("KNOW", KNOW),
+    ("PRICE", PRICE),
+    ("PAST", PAST),
+    ("RESERVE", RESERVE),
+    ("RESERVATION", RESERVATION),
+    ("CLAIM", CLAIM),
+    ("WHO", WHO),
+    ("ABOUT_SERVICE", ABOUT_SERVICE),
+    ("PRAISE", PRAISE),
+    ("WEAK_CLAIM", WEAK_CLAIM),
+    ("INJECTION", INJECTION),
+)
+
+
+def _body(pattern: re.Pattern[str]) -> str:
+    return pattern.pattern[len(_W) : -len(_E)]
+
+
+def _signal_scanners() -> dict[str, re.Pattern[str]]:
+    """One regex per first character, holding only the signals that can start with it.
+
+    Matches do not overlap, so the order settles shared words: "quiero ver" is SHOW_AGAIN (not a claim),
+    "me encanta" is PRAISE (not the weak claim "me"), "ya no quiero" is CANCEL.
+    """
+    alternatives: list[tuple[str, str, frozenset[str]]] = []
+    for name, pattern in _SIGNALS:
+        for alternative in _split_alternatives(_body(pattern)):
+            alternatives.append((name, alternative, first_chars(alternative)))
+    scanners = {}
+    for char in "abcdefghijklmnopqrstuvwxyz0123456789":
+        groups: dict[str, list[str]] = {}
+        for name, alternative, firsts in alternatives:
+            if char in firsts:
+                groups.setdefault(name, []).append(alternative)
+        if groups:
+            body = "|".join(f"(?P<{name}>{'|'.join(alts)})" for name, alts in groups.items())
+            scanners[char] = re.compile("(?:" + body + ")" + _E)
+    return scanners
+
+
+def _split_alternatives(body: str) -> list[str]:
+    """Top-level alternatives of a non-capturing group body (the `|` not nested in parentheses)."""
+    parts, depth, current = [], 0, []
+    escaped = False
+    for ch in body:
+        if escaped:
+            current.append(ch)
+            escaped = False
+            continue
+        if ch == "\\":
+            escaped = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+_ANY = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def first_chars(pattern: str) -> frozenset[str]:
+    """Characters a match of `pattern` can start with (all of them when unsure)."""
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]
+        from re import _parser as parser  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - Python < 3.11
+        return _ANY
+    found, nullable = _firsts(parser.parse(pattern), c)
+    return _ANY if nullable or found is None else frozenset(found)
+
+
+def _firsts(items: object, c: object) -> tuple[set[str] | None, bool]:
+    chars: set[str] = set()
+    for op, arg in items:  # type: ignore[attr-defined]
+        if op is c.LITERAL:  # type: ignore[attr-defined]
+            chars.add(chr(arg))
+            return chars, False
+        if op is c.IN:  # type: ignore[attr-defined]
+            for kind, value in arg:
+                if kind is c.LITERAL:  # type: ignore[attr-defined]
+                    chars.add(chr(value))
+                elif kind is c.RANGE:  # type: ignore[attr-defined]
+                    chars.update(chr(x) for x in range(value[0], value[1] + 1))
+                else:
+                    return None, False
+            return chars, False
+        if op is c.SUBPATTERN:  # type: ignore[attr-defined]
+            sub, nullable = _firsts(arg[-1], c)
+        elif op is c.BRANCH:  # type: ignore[attr-defined]
+            sub, nullable = set(), False
+            for branch in arg[1]:
+                found, branch_nullable = _firsts(branch, c)
+                if found is None:
+                    return None, False
+                sub |= found
+                nullable |= branch_nullable
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):  # type: ignore[attr-defined]
+            sub, nullable = _firsts(arg[2], c)
+            nullable = nullable or arg[0] == 0
+        else:
+            return None, False
+        if sub is None:
+            return None, False
+        chars |= sub
+        if not nullable:
+            return chars, False
+    return chars, True
+
+
+_SCANNERS = _signal_scanners()
+
+
+_CLAIM_SIGNALS = frozenset({"CLAIM", "RESERVE", "RESERVATION", "WEAK_CLAIM"})
+
+
+def scan_signals(tokens: list[str]) -> tuple[str, set[str], set[int]]:
+    """The tokens joined by spaces, the names of the signals in them, and the positions of claim words.
+
+    One pass, trying a match only at token starts and only with the signals that can start with that letter.
+    """
+    joined = " ".join(tokens)
+    found: set[str] = set()
+    claim_words: set[int] = set()
+    pos = end = 0
+    for i, tok in enumerate(tokens):
+        if pos >= end:
+            scanner = _SCANNERS.get(tok[0])
+            if scanner is not None:
+                match = scanner.match(joined, pos)
+                if match is not None and match.lastgroup:
+                    found.add(match.lastgroup)
+                    end = match.end()
+                    if match.lastgroup in _CLAIM_SIGNALS:
+                        claim_words.update(range(i, i + joined.count(" ", pos, end) + 1))
+        pos += len(tok) + 1
+    return joined, found, claim_words

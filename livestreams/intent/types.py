@@ -1,0 +1,36 @@
+"""Value types shared by every intent engine (local rules, OpenAI fallback) and their callers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Intent = Literal["purchase", "question", "cancel", "other"]
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogProduct:
+    code: str
+    name: str
+    variants: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveContext:
+    products: tuple[CatalogProduct, ...]
+    featured: str | None  # code of the product on camera, or None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimItem:
+    code: str  # spelled exactly as in the catalog
+    variant: str | None  # spelled exactly as in the catalog
+    qty: int
+
+
+@dataclass(frozen=True, slots=True)
+class IntentResult:
+    intent: Intent
+    items: tuple[ClaimItem, ...]
+    confidence: float
+    engine: str = "local"
