@@ -1,11 +1,11 @@
-"""URLs of the public hosts (PUBLIC_HOSTS): health checks, the platform admin.
+"""URLs of the public hosts (PUBLIC_HOSTS): health checks, provider webhooks, the platform admin.
 
 The Meta webhook is served on these hosts too, by livestreams.webhooks before Django (see config/asgi.py).
 """
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from config import health
 from config.admin_sites import platform_admin_site
@@ -14,4 +14,5 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", platform_admin_site.urls),
+    path("", include("payments.urls_public")),
 ]

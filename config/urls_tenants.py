@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from config import health
 from config.admin_sites import seller_admin_site
@@ -10,4 +10,9 @@ from config.admin_sites import seller_admin_site
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", seller_admin_site.urls),
+    path("", include("payments.urls")),
+    path("", include("inventory.urls")),
+    path("", include("livestreams.urls")),
+    path("", include("messenger.urls")),
+    path("", include("tenants.urls")),
 ]

@@ -86,7 +86,11 @@ class Comment(models.Model):
     received_at = models.DateTimeField()
     is_candidate = models.BooleanField(default=False, help_text="Kept by the ingest prefilter for the intent engine.")
     intent = models.CharField(max_length=16, choices=Intent.choices, blank=True)
-    parse_result = models.JSONField(null=True, blank=True)
+    parse_result = models.JSONField(null=True, blank=True, help_text="The engine's answer: items, confidence, engine.")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # The engine was unsure and could not ask OpenAI: the seller resolves it from the "needs review" list.
+    needs_review = models.BooleanField(default=False)
+    review_reason = models.CharField(max_length=32, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -94,7 +98,10 @@ class Comment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["platform", "external_id"], name="comment_external_id_unique"),
         ]
-        indexes = [models.Index(fields=["live_session", "received_at"], name="comment_live_received_idx")]
+        indexes = [
+            models.Index(fields=["live_session", "received_at"], name="comment_live_received_idx"),
+            models.Index(fields=["received_at"], condition=Q(needs_review=True), name="comment_needs_review_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.author_name}: {self.text[:40]}"

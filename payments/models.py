@@ -16,6 +16,8 @@ class Buyer(models.Model):
     platform = models.CharField(max_length=16)
     platform_user_id = models.CharField(max_length=64)
     name = models.CharField(max_length=200, blank=True)
+    # When the buyer last wrote to the page: Meta's 24-hour messaging window runs from here.
+    last_message_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -20,6 +20,16 @@ class HoldStart(models.TextChoices):
     LIVE_END = "live_end", "When the live ends"
 
 
+class PaymentProvider(models.TextChoices):
+    LOCAL = "local", "Test checkout (no real money)"
+    STRIPE = "stripe", "Stripe"
+
+
+class IntentEngine(models.TextChoices):
+    LOCAL = "local", "Local engine"
+    LOCAL_OPENAI = "local_openai", "Local engine + OpenAI when unsure"
+
+
 class Seller(TenantMixin):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -33,6 +43,14 @@ class Seller(TenantMixin):
     hold_starts = models.CharField(max_length=16, choices=HoldStart.choices, default=HoldStart.CLAIM)
     max_units_per_claim = models.PositiveIntegerField(default=5)
     max_units_per_live = models.PositiveIntegerField(default=20)
+    payment_provider = models.CharField(max_length=16, choices=PaymentProvider.choices, default=PaymentProvider.LOCAL)
+    stripe_account_id = models.CharField(max_length=64, blank=True, help_text="Connected Stripe account (acct_…).")
+    intent_engine = models.CharField(max_length=16, choices=IntentEngine.choices, default=IntentEngine.LOCAL)
+    answer_questions = models.BooleanField(
+        default=False, help_text="Answer price and availability questions automatically from the catalog."
+    )
+    # Seller's own wording of buyer messages, by template name and language; missing ones use our defaults.
+    message_templates = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     auto_create_schema = True

@@ -159,6 +159,21 @@ OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 1)
 OPENAI_DAILY_TOKEN_BUDGET = env_int("OPENAI_DAILY_TOKEN_BUDGET", 200_000)
 INTENT_CONFIDENCE_THRESHOLD = float(env_str("INTENT_CONFIDENCE_THRESHOLD", "0.6"))
 
+# Payments: the provider new sellers use ('local' = built-in test checkout, 'stripe' = Stripe Checkout).
+PAYMENT_PROVIDER = env_choice("PAYMENT_PROVIDER", "local", ("local", "stripe"))
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_APPLICATION_FEE_PERCENT = float(env_str("STRIPE_APPLICATION_FEE_PERCENT", "0"))
+STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 2)
+STRIPE_TIMEOUT_SECONDS = float(env_str("STRIPE_TIMEOUT_SECONDS", "10"))
+
+# Buyer messages: 'outbox' stores them for the dashboard without calling Meta; 'graph' sends them.
+MESSENGER_BACKEND = env_choice("MESSENGER_BACKEND", "outbox", ("outbox", "graph"))
+META_GRAPH_URL = env_str("META_GRAPH_URL", "https://graph.facebook.com")
+META_GRAPH_VERSION = env_str("META_GRAPH_VERSION", "v25.0")
+META_GRAPH_TIMEOUT_SECONDS = float(env_str("META_GRAPH_TIMEOUT_SECONDS", "10"))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -53,3 +53,50 @@ class ClaimWork:
         if data.get("type") != cls.TYPE:
             raise ValueError(f"not a {cls.TYPE} entry: type={data.get('type')!r}")
         return cls(**{f.name: data[f.name] for f in fields(cls)})
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimDecided:
+    """The claims stage decided a comment (purchase, cancel, question…); the payments stage prepares the cart
+    link and hands the reply to the replies stage."""
+
+    TYPE: ClassVar[str] = "claim_decided.v1"
+
+    schema: str
+    comment_id: str
+    intent: str  # purchase | cancel | question | other
+    decision: str  # JSON of payments.reservations.ClaimDecision.as_dict(), or "" when nothing was reserved
+    needs_review: str  # "1" when the seller must resolve it (the engine was unsure)
+    received_time: str
+
+    def to_fields(self) -> dict[str, str]:
+        return {"type": self.TYPE, **asdict(self)}
+
+    @classmethod
+    def from_fields(cls, data: dict[str, str]) -> ClaimDecided:
+        if data.get("type") != cls.TYPE:
+            raise ValueError(f"not a {cls.TYPE} entry: type={data.get('type')!r}")
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyWork:
+    """Something to tell a buyer; the replies stage writes it to the outbox and sends it."""
+
+    TYPE: ClassVar[str] = "reply_work.v1"
+
+    schema: str
+    reason: str  # claim | waitlisted | promoted | cancelled | paid | expired | question
+    comment_id: str  # the comment that caused it ("" when none, e.g. a promotion)
+    order_id: str  # "" when there is no cart
+    cart_url: str
+    detail: str  # JSON with the decision or the facts the message needs
+
+    def to_fields(self) -> dict[str, str]:
+        return {"type": self.TYPE, **asdict(self)}
+
+    @classmethod
+    def from_fields(cls, data: dict[str, str]) -> ReplyWork:
+        if data.get("type") != cls.TYPE:
+            raise ValueError(f"not a {cls.TYPE} entry: type={data.get('type')!r}")
+        return cls(**{f.name: data[f.name] for f in fields(cls)})

@@ -8,6 +8,9 @@ from livestreams.streams.consumer import Stage
 
 STAGE_HANDLERS: dict[str, str] = {
     "store": "livestreams.consumers.handle_store",
+    "claims": "livestreams.consumers.handle_claim",
+    "payments": "payments.consumers.handle_claim_decided",
+    "replies": "messenger.consumers.handle_reply_work",
 }
 
 

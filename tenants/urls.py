@@ -1,0 +1,7 @@
+"""URLs of the tenants app on a seller's host."""
+
+from __future__ import annotations
+
+from typing import Any
+
+urlpatterns: list[Any] = []
