@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", seller_admin_site.urls),
     path("", include("payments.urls")),
+    path("", include("payments.urls_dashboard")),
     path("", include("inventory.urls")),
     path("", include("livestreams.urls")),
     path("", include("messenger.urls")),
