@@ -1,0 +1,176 @@
+"""The claims stage: a stored comment becomes a decision, a reservation in arrival order, and work for the
+next stages — once in effect, whatever is redelivered or killed."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from livestreams.claims import comment_claim
+from livestreams.models import Comment, LiveSession
+from livestreams.streams import keys
+from livestreams.streams.connection import get_redis
+from livestreams.streams.events import ClaimWork
+from livestreams.streams.publish import publish
+from payments.models import Buyer, Reservation
+from tenants.models import Seller
+from tests.factories import make_comment, make_live, make_product, stock_conservation_errors
+from tests.processes import ManageProcess, wait_until
+
+
+@pytest.fixture(autouse=True)
+def _empty_streams() -> Iterator[None]:
+    yield
+    client = get_redis()
+    for key in client.scan_iter(match=f"{settings.STREAM_KEY_PREFIX}:*"):
+        client.delete(key)
+
+
+def featured_live(code: str = "A12", variants: dict[str, int] | None = None) -> LiveSession:
+    product = make_product(code=code, variants=variants or {"": 3})
+    live = make_live()
+    LiveSession.objects.filter(pk=live.pk).update(featured_product=product)
+    live.refresh_from_db()
+    return live
+
+
+def claim(comment: Comment) -> Any:
+    return comment_claim(schema_name="seller_a", comment_id=comment.pk, received_time=time.time())
+
+
+def payments_entries(schema: str) -> list[dict[str, str]]:
+    return [f for _id, f in get_redis().xrange(keys.stage_stream("payments", keys.shard_of(schema)))]
+
+
+def test_bare_mio_reserves_the_featured_product_and_hands_the_decision_on(
+    in_seller_a: Seller, django_capture_on_commit_callbacks: Any
+) -> None:
+    live = featured_live()
+    comment = make_comment(live=live, text="mío!!")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = claim(comment)
+
+    assert outcome.intent == "purchase" and not outcome.needs_review
+    reservation = Reservation.objects.get(source_comment=comment)
+    assert (reservation.status, reservation.quantity, reservation.variant.product.code) == ("reserved", 1, "A12")
+    comment.refresh_from_db()
+    assert comment.intent == "purchase" and comment.decided_at is not None
+    assert comment.parse_result["items"] == [{"code": "A12", "variant": None, "qty": 1}]
+    [entry] = payments_entries("seller_a")
+    assert entry["type"] == "claim_decided.v1" and entry["comment_id"] == str(comment.pk)
+    assert json.loads(entry["decision"])["items"][0]["status"] == "reserved"
+
+
+def test_claims_are_decided_in_arrival_order_and_the_rest_waitlisted(in_seller_a: Seller) -> None:
+    live = featured_live(variants={"M": 2, "G": 5})
+    comments = [make_comment(live=live, external_id=f"c{n}", author=f"psid-{n}", text="yo en M") for n in range(4)]
+
+    statuses = [claim(c).decision["items"][0]["status"] for c in comments]
+
+    assert statuses == ["reserved", "reserved", "waitlisted", "waitlisted"]
+
+
+def test_a_comment_claimed_three_times_reserves_once(in_seller_a: Seller) -> None:
+    live = featured_live(variants={"M": 5})
+    comment = make_comment(live=live, text="quiero 2 en M")
+    initial = {v.pk: v.stock_on_hand for v in live.featured_product.variants.all()}  # type: ignore[union-attr]
+
+    for _ in range(3):
+        claim(comment)
+
+    assert list(Reservation.objects.values_list("quantity", "status")) == [(2, "reserved")]
+    assert stock_conservation_errors(initial=initial) == []
+
+
+def test_cancel_comment_releases_the_buyers_reservation(in_seller_a: Seller) -> None:
+    live = featured_live(variants={"M": 1})
+    claim(make_comment(live=live, external_id="c1", author="ana", text="mía en M"))
+    claim(make_comment(live=live, external_id="c2", author="bea", text="yo en M"))
+
+    outcome = claim(make_comment(live=live, external_id="c3", author="ana", text="ya no la quiero, cancela"))
+
+    assert outcome.intent == "cancel"
+    by_author = dict(Reservation.objects.values_list("order__buyer__platform_user_id", "status"))
+    assert by_author == {"ana": "released", "bea": "reserved"}  # the waitlisted buyer got the unit
+
+
+def test_chatter_and_questions_reserve_nothing(in_seller_a: Seller) -> None:
+    live = featured_live()
+
+    intents = [
+        claim(make_comment(live=live, external_id=f"q{n}", text=text)).intent
+        for n, text in enumerate(["hay talla M de la A12?", "saludos desde Lima"])
+    ]
+
+    assert intents == ["question", "other"]
+    assert not Reservation.objects.exists()
+
+
+def test_a_message_opens_the_buyers_24_hour_window(in_seller_a: Seller) -> None:
+    live = featured_live()
+    comment = Comment.objects.create(
+        live_session=None,
+        kind="message",
+        platform="facebook",
+        page_external_id=live.page_external_id,
+        external_id="m_1",
+        author_platform_id="psid-9",
+        text="hola, pagado?",
+        received_at=timezone.now(),
+    )
+
+    claim(comment)
+
+    assert Buyer.objects.get(platform_user_id="psid-9").last_message_at is not None
+
+
+def test_claims_consumer_killed_mid_batch_loses_and_doubles_no_claim(committed_seller: Seller) -> None:
+    schema = committed_seller.schema_name
+    total, stock = 300, 50
+    with schema_context(schema):
+        live = featured_live(code="B1", variants={"": stock})
+        variant = live.featured_product.variants.get()  # type: ignore[union-attr]
+        comments = [make_comment(live=live, external_id=f"k{n}", author=f"psid-{n}", text="mío") for n in range(total)]
+    for comment in comments:
+        publish(
+            stage="claims",
+            schema_name=schema,
+            fields=ClaimWork(schema=schema, comment_id=str(comment.pk), received_time=repr(time.time())).to_fields(),
+        )
+    env = {"STREAM_VISIBILITY_TIMEOUT": "1", "STREAM_SHARD_LEASE": "1"}
+
+    def decided() -> int:
+        with schema_context(schema):
+            return Comment.objects.filter(decided_at__isnull=False).count()
+
+    victim = ManageProcess("run_consumer", "claims", "--batch-size", "300", **env)
+    wait_until(lambda: decided() > 20, timeout=60, what="the first claims consumer to decide some comments")
+    victim.kill()
+    assert decided() < total
+
+    rescuer = ManageProcess("run_consumer", "claims", **env)
+    try:
+        wait_until(lambda: decided() == total, timeout=90, what="the second consumer to decide every comment")
+        wait_until(
+            lambda: get_redis().xpending(keys.stage_stream("claims", keys.shard_of(schema)), "claims")["pending"] == 0,
+            what="every claim acknowledged",
+        )
+    finally:
+        assert rescuer.terminate() == 0
+    with schema_context(schema):
+        assert Reservation.objects.filter(part=0).count() == total  # one decision per comment, none doubled
+        assert Reservation.objects.filter(status="reserved").count() == stock
+        first_fifty = {f"k{n}" for n in range(stock)}
+        winners = set(
+            Reservation.objects.filter(status="reserved").values_list("source_comment__external_id", flat=True)
+        )
+        assert winners == first_fifty  # first come, first served, across the crash
+        assert stock_conservation_errors(initial={variant.pk: stock}) == []
