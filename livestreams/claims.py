@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
@@ -23,13 +24,14 @@ from livestreams.intent.decide import Decision, decide_intent
 from livestreams.intent.openai_engine import OpenAIIntentEngine
 from livestreams.intent.types import CatalogProduct, ClaimItem, Intent, IntentResult, LiveContext
 from livestreams.live_events import publish_live_event
-from livestreams.models import Comment, LiveSession
+from livestreams.models import Comment, FeaturedProductChange, LiveSession
 from livestreams.services import live_session_current
 from livestreams.streams.connection import get_redis
 from livestreams.streams.events import ClaimDecided
 from livestreams.streams.publish import publish
+from payments.holds import holds_due_mark
 from payments.models import Buyer
-from payments.reservations import claim_policy_for, claim_reserve, reservation_cancel
+from payments.reservations import claim_policy_for, claim_reserve, hold_expires_at, reservation_cancel
 from payments.selectors import stock_snapshot
 from tenants.models import IntentEngine, Seller
 
@@ -49,7 +51,9 @@ def comment_claim(*, schema_name: str, comment_id: int, received_time: float) ->
     live = comment.live_session or _live_of_message(comment)
     if comment.kind == Comment.Kind.MESSAGE:
         _buyer_wrote(comment, now)
-    context = live_context(live) if live is not None else LiveContext(products=(), featured=None)
+    context = (
+        live_context(live, at=comment.received_at) if live is not None else LiveContext(products=(), featured=None)
+    )
     result, needs_review, review_reason = _decision_for(comment, context=context, seller=seller)
     latency_ms = max(0.0, (time.time() - received_time) * 1000) if received_time else None
     if comment.decided_at is None:
@@ -64,15 +68,13 @@ def comment_claim(*, schema_name: str, comment_id: int, received_time: float) ->
     decision: dict[str, Any] | None = None
     touched_variants: list[int] = []
     if live is not None and not needs_review and result.intent == "purchase" and result.items:
-        claim = claim_reserve(
-            comment=comment,
-            items=result.items,
-            policy=claim_policy_for(seller=seller, live=live),
-            now=now,
-            gate=_gate(schema_name),
-        )
+        policy = claim_policy_for(seller=seller, live=live)
+        claim = claim_reserve(comment=comment, items=result.items, policy=policy, now=now, gate=_gate(schema_name))
         decision = claim.as_dict()
         touched_variants = [item.variant_id for item in claim.items if item.variant_id]
+        if any(item.reserved for item in claim.items):
+            hold_ends = hold_expires_at(policy=policy, live=live, now=now)
+            transaction.on_commit(lambda: holds_due_mark(schema_name=schema_name, at=hold_ends))
     elif live is not None and not needs_review and result.intent == "cancel":
         summary = reservation_cancel(comment=comment, items=result.items or None, now=now, gate=_gate(schema_name))
         decision = {**summary.as_dict(), "order_id": _order_of(summary)}
@@ -119,9 +121,21 @@ def _decision_for(comment: Comment, *, context: LiveContext, seller: Seller) -> 
     return decided.result, decided.needs_review, decided.review_reason
 
 
-def live_context(live: LiveSession) -> LiveContext:
-    """The live's catalog (active products and their variant labels) and the product on camera now."""
+def live_context(live: LiveSession, *, at: datetime | None = None) -> LiveContext:
+    """The live's catalog (active products and their variant labels) and the product that was on camera at
+    `at` (when the comment arrived), or now."""
     featured = live.featured_product.code if live.featured_product_id and live.featured_product else None
+    if at is not None:
+        change = (
+            FeaturedProductChange.objects.filter(live_session=live, changed_at__lte=at)
+            .select_related("product")
+            .order_by("-changed_at", "-id")
+            .first()
+        )
+        if change is not None:
+            featured = change.product.code if change.product else None
+        elif live.featured_changes.exists():  # switched only after this comment arrived
+            featured = None
     return LiveContext(products=_catalog(_catalog_version()), featured=featured)
 
 

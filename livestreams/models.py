@@ -59,6 +59,21 @@ class LiveSession(models.Model):
         return self.title or f"{self.platform} live {self.platform_video_id or self.pk}"
 
 
+class FeaturedProductChange(models.Model):
+    """The product put on camera at a moment of a live. A comment claims what was featured when it arrived,
+    however late the pipeline decides it."""
+
+    live_session = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="featured_changes")
+    product = models.ForeignKey("inventory.Product", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    changed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"live {self.live_session_id}: product {self.product_id} at {self.changed_at:%H:%M:%S}"
+
+
 class Comment(models.Model):
     """One viewer comment or inbound message, stored once per platform external id."""
 

@@ -174,3 +174,23 @@ def test_claims_consumer_killed_mid_batch_loses_and_doubles_no_claim(committed_s
         )
         assert winners == first_fifty  # first come, first served, across the crash
         assert stock_conservation_errors(initial={variant.pk: stock}) == []
+
+
+def test_a_comment_claims_what_was_on_camera_when_it_arrived_not_when_decided(in_seller_a: Seller) -> None:
+    from datetime import timedelta
+
+    from livestreams.control import live_session_feature
+
+    first, second = make_product(code="A10", variants={"": 2}), make_product(code="A11", variants={"": 2})
+    live = make_live()
+    live_session_feature(live_id=live.pk, product_id=first.pk)
+    comment = make_comment(live=live, text="mío")
+    Comment.objects.filter(pk=comment.pk).update(received_at=timezone.now())
+    from livestreams.models import FeaturedProductChange
+
+    FeaturedProductChange.objects.filter(product=first).update(changed_at=timezone.now() - timedelta(seconds=5))
+    live_session_feature(live_id=live.pk, product_id=second.pk)  # switched before the pipeline got to it
+
+    claim(comment)
+
+    assert Reservation.objects.get(source_comment=comment).variant.product.code == "A10"

@@ -1,0 +1,89 @@
+"""When holds expire: the scheduler's side of reservations.
+
+Which sellers have a hold coming due is kept in one Redis sorted set (score = the earliest `hold_expires_at`
+of the seller's reserved reservations), so a scheduler pass touches only sellers with work to do. The set
+is a cache: it is rebuilt from PostgreSQL at start and every HOLDS_REBUILD_SECONDS, and a score that is too
+early only costs an empty pass.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Min
+from django_tenants.utils import schema_context
+
+from inventory.stock_gate import StockGate
+from livestreams.streams.connection import get_redis
+from payments.models import Reservation
+from payments.reservations import reservations_expire, waitlist_sweep
+from tenants.models import Seller
+
+logger = logging.getLogger(__name__)
+
+
+def _due_key() -> str:
+    return f"{settings.STREAM_KEY_PREFIX}:holds:due"
+
+
+def holds_due_mark(*, schema_name: str, at: datetime) -> None:
+    """Note that the seller has a hold ending at `at` (keeps the earlier of the two times)."""
+    get_redis().zadd(_due_key(), {schema_name: at.timestamp()}, lt=True)
+
+
+def holds_due_refresh(*, schema_name: str) -> None:
+    """Set the seller's score to its earliest reserved hold, or drop it. Precondition: in its schema_context."""
+    earliest = Reservation.objects.filter(status=Reservation.Status.RESERVED).aggregate(
+        earliest=Min("hold_expires_at")
+    )["earliest"]
+    if earliest is None:
+        get_redis().zrem(_due_key(), schema_name)
+    else:
+        get_redis().zadd(_due_key(), {schema_name: earliest.timestamp()})
+
+
+def holds_rebuild() -> int:
+    """Rebuild the due set from every active seller's reservations. Returns the sellers with holds."""
+    with_holds = 0
+    for schema_name in Seller.objects.filter(status=Seller.Status.ACTIVE).values_list("schema_name", flat=True):
+        with schema_context(schema_name):
+            holds_due_refresh(schema_name=schema_name)
+            with_holds += Reservation.objects.filter(status=Reservation.Status.RESERVED).exists()
+    return with_holds
+
+
+@dataclass
+class HoldsTick:
+    sellers: int = 0
+    released: int = 0
+    promoted: list[int] = field(default_factory=list)
+
+
+def holds_tick(*, now: datetime) -> HoldsTick:
+    """Release every hold that ended, promote the waitlists, and notify promoted buyers."""
+    from payments.services import reply_work_for_promotion
+
+    tick = HoldsTick()
+    due = get_redis().zrangebyscore(_due_key(), "-inf", now.timestamp())
+    for schema_name in due:
+        tick.sellers += 1
+        gate = StockGate(get_redis(), schema_name, prefix=settings.STREAM_KEY_PREFIX)
+        with schema_context(schema_name):
+            while True:
+                summary = reservations_expire(now=now, gate=gate)
+                tick.released += len(summary.released)
+                promoted = list(summary.promoted_ids)
+                if promoted:
+                    reply_work_for_promotion(reservation_ids=promoted)
+                tick.promoted += promoted
+                if not summary.has_more:
+                    break
+            swept = waitlist_sweep(now=now, gate=gate)
+            if swept:
+                reply_work_for_promotion(reservation_ids=swept)
+                tick.promoted += swept
+            holds_due_refresh(schema_name=schema_name)
+    return tick
