@@ -94,6 +94,7 @@ def simulate_live(
     url: str,
     script: list[ScriptLine],
     timeout: float = 120.0,
+    speed: float = 1.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> Simulation:
     """Start a live on the seller's Facebook page, play the script, wait until every comment is decided."""
@@ -122,7 +123,7 @@ def simulate_live(
         total = sum(isinstance(line, ScriptComment) for line in script)
         started = time.monotonic()
         for line in script:
-            delay = started + line.at_ms / 1000 - time.monotonic()
+            delay = started + line.at_ms / 1000 / speed - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
             if isinstance(line, ScriptFeature):

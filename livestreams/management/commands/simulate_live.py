@@ -24,8 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--script", required=True, help="The script file (JSON Lines).")
         parser.add_argument("--json", action="store_true", help="End with one JSON line: outcomes and stock.")
         parser.add_argument("--timeout", type=float, default=120.0, help="Seconds to wait for the pipeline.")
+        parser.add_argument("--speed", type=float, default=1.0, help="Play the script this many times faster.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["speed"] <= 0:
+            raise CommandError("--speed must be positive.")
         try:
             script = read_script(Path(options["script"]))
             simulation = simulate_live(
@@ -33,6 +36,7 @@ class Command(BaseCommand):
                 url=options["url"].rstrip("/"),
                 script=script,
                 timeout=options["timeout"],
+                speed=options["speed"],
             )
             result = simulation_outcomes(schema_name=options["schema"], simulation=simulation)
         except SimulationError as exc:
