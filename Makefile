@@ -10,7 +10,7 @@ PORT ?= 8000
 WEB_CONCURRENCY ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: help venv test demo serve lint fmt bench migrate clean
+.PHONY: help venv browser wrk test demo serve lint fmt bench migrate clean
 
 help:
 	@echo "make demo   - set up everything, create the demo seller and serve it on http://demo.localhost:$(PORT)/"
@@ -27,17 +27,28 @@ $(VENV)/.installed: requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	@touch $@
 
-test: venv
+# Debian's Chromium drives the browser tests (Playwright); installed when missing and we are root.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Chromium for the browser tests (Debian packages)…"; \
+	    apt-get update -qq >/dev/null && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "Chromium is missing and cannot be installed here: browser tests will be skipped."; fi; }
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk is missing: the ingest benchmark needs it (apt-get install wrk)."; fi; }
+
+test: venv browser
 	$(SERVICES) $(PY) -m pytest $(PYTEST_ARGS)
 
 migrate: venv
 	$(SERVICES) $(PY) manage.py migrate_platform
 
 demo: venv
-	$(SERVICES) sh -c '$(PY) manage.py migrate_platform -v0 && \
-	  $(PY) manage.py demo_setup && \
-	  if [ "$${DEMO_EXIT:-0}" = "1" ] || [ ! -t 0 ]; then exit 0; fi; \
-	  exec $(PY) -m uvicorn config.asgi:application --host 127.0.0.1 --port $(PORT) --log-level warning'
+	$(SERVICES) sh -c '$(PY) manage.py migrate_platform -v0 && exec $(PY) manage.py demo --port $(PORT)'
 
 serve: venv
 	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.production} \
@@ -53,7 +64,7 @@ fmt: venv
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: venv
+bench: venv wrk
 	$(SERVICES) $(PY) bench/run.py
 
 clean:

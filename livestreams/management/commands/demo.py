@@ -1,0 +1,135 @@
+"""`make demo`: the whole product on one machine — web server, pipeline, a scripted live, a summary."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from livestreams.demo_summary import demo_summary
+from livestreams.simulation import SimulationError, read_script, simulate_live
+from tenants.management.commands.demo_setup import DEMO_EMAIL, DEMO_PASSWORD
+
+ROOT = Path(settings.BASE_DIR)
+
+
+class Command(BaseCommand):
+    help = (
+        "Set up the demo seller, start the web server and the pipeline, play a scripted live of 300+ comments "
+        "through the signed webhook, print a summary, then keep serving the dashboard until Ctrl-C. "
+        "With DEMO_EXIT=1 (or without a terminal) it stops everything after the summary."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--script", default=str(ROOT / "demo" / "live.jsonl"))
+        parser.add_argument("--speed", type=float, default=float(os.environ.get("DEMO_SPEED", "1.5")))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        port = options["port"]
+        call_command("demo_setup", stdout=self.stdout)
+        script = read_script(Path(options["script"]))
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
+        }
+        processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "config.asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                ],
+                cwd=ROOT,
+                env=env,
+            ),
+            subprocess.Popen(
+                [sys.executable, "manage.py", "run_pipeline"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
+            ),
+        ]
+        try:
+            self._wait_for_web(f"http://127.0.0.1:{port}/healthz", processes)
+            self.stdout.write(
+                f"Playing a live of {sum('text' in vars(line) for line in script)} comments "
+                f"({options['speed']:g}x speed)…"
+            )
+            simulation = simulate_live(
+                schema_name="demo",
+                url=f"http://localhost:{port}",
+                script=script,
+                speed=options["speed"],
+                timeout=300,
+                progress=self._progress,
+            )
+            self.stdout.write("")
+            summary = demo_summary(schema_name="demo", live_id=simulation.live_id)
+            self._print_summary(summary, simulation.sent_seconds)
+            self.stdout.write(
+                self.style.SUCCESS(f"Dashboard: http://demo.localhost:{port}/  login {DEMO_EMAIL} / {DEMO_PASSWORD}")
+            )
+            if os.environ.get("DEMO_EXIT") == "1" or not sys.stdin.isatty():
+                return
+            self.stdout.write("Serving until Ctrl-C.")
+            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        except SimulationError as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+            for process in processes:
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+    def _wait_for_web(self, url: str, processes: list[subprocess.Popen[bytes]]) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if any(p.poll() is not None for p in processes):
+                raise CommandError("The web server or the pipeline exited while starting; see the output above.")
+            try:
+                if httpx.get(url, timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise CommandError(f"The web server did not answer {url} within 60 s.")
+
+    def _progress(self, sent: int, total: int) -> None:
+        width = 40
+        done = int(width * sent / total)
+        self.stdout.write(f"\r  [{'#' * done}{'.' * (width - done)}] {sent}/{total} comments", ending="")
+        self.stdout.flush()
+
+    def _print_summary(self, summary: dict[str, Any], sent_seconds: float) -> None:
+        latency = summary["decision_latency_ms"]
+        self.stdout.write(self.style.MIGRATE_HEADING("Summary (read from the database)"))
+        rows = [
+            ("comments", summary["comments"]),
+            ("claims (purchase intents)", summary["claims"]),
+            ("units reserved", summary["reserved"]),
+            ("units waitlisted", summary["waitlisted"]),
+            ("orders paid", summary["paid"]),
+            ("messages to buyers", summary["messages"]),
+            ("decision latency p50 / p95 / p99", f"{latency['p50']} / {latency['p95']} / {latency['p99']} ms"),
+            ("live played in", f"{sent_seconds:.1f} s"),
+        ]
+        for label, value in rows:
+            self.stdout.write(f"  {label:<34} {value}")
