@@ -85,6 +85,7 @@ def main() -> int:
                         f"--url=http://127.0.0.1:{port}",
                         f"--script={script}",
                         "--json",
+                        "--batch-ms=20",
                         "--timeout=300",
                     ],
                     env=env,

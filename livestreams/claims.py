@@ -1,100 +1,185 @@
-"""The claims stage's work for one comment: decide its intent, act on stock, and tell the next stages.
+"""The claims stage's work: decide each comment's intent, act on stock, and tell the next stages.
 
 Claims of one seller arrive in comment order (one shard, one consumer), so "the first N valid claims win".
-The decision is stored on the comment the first time; a redelivered comment reuses it (an OpenAI answer is
-never asked twice) and the reservation services replay their own decision, so nothing happens twice.
+Consecutive comments are decided together: their intents one by one, their reservations in one batch, in
+arrival order. The decision is stored on the comment the first time; a redelivered comment reuses it (an
+OpenAI answer is never asked twice) and the reservation services replay their own decision.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import time
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from inventory.models import Product
 from inventory.stock_gate import StockGate, stock_gate_rebuild
-from livestreams.intent.decide import Decision, decide_intent
+from livestreams.intent.decide import decide_intent
 from livestreams.intent.openai_engine import OpenAIIntentEngine
 from livestreams.intent.types import CatalogProduct, ClaimItem, Intent, IntentResult, LiveContext
 from livestreams.live_events import publish_live_event
 from livestreams.models import Comment, FeaturedProductChange, LiveSession
 from livestreams.services import live_session_current
+from livestreams.streams import keys
 from livestreams.streams.connection import get_redis
-from livestreams.streams.events import ClaimDecided
-from livestreams.streams.publish import publish
+from livestreams.streams.events import ClaimDecided, ClaimWork
 from payments.holds import holds_due_mark
 from payments.models import Buyer
-from payments.reservations import claim_policy_for, claim_reserve, hold_expires_at, reservation_cancel
+from payments.reservations import (
+    ClaimDecision,
+    claim_policy_for,
+    claims_reserve_batch,
+    hold_expires_at,
+    reservation_cancel,
+)
 from payments.selectors import stock_snapshot
 from tenants.models import IntentEngine, Seller
 
 
-@dataclass(frozen=True)
+@dataclass
 class ClaimOutcome:
+    """What happened to one comment (returned in input order)."""
+
+    comment_id: int
     intent: str
     needs_review: bool
-    decision: dict[str, Any] | None  # ClaimDecision / ReleaseSummary as a dict, when stock was touched
+    engine: str = "local"
+    confidence: float = 0.0
+    latency_ms: float | None = None
+    live_id: int | None = None
+    decision: dict[str, Any] | None = None  # ClaimDecision / ReleaseSummary as a dict, when stock was touched
+    touched_variants: list[int] = field(default_factory=list)
 
 
-def comment_claim(*, schema_name: str, comment_id: int, received_time: float) -> ClaimOutcome:
-    """Decide one stored comment and act on it. Caller runs inside schema_context and a transaction."""
-    comment = Comment.objects.select_related("live_session__featured_product").get(pk=comment_id)
-    seller = Seller.objects.get(schema_name=schema_name)
+def comments_claim(*, schema_name: str, works: list[ClaimWork]) -> list[ClaimOutcome]:
+    """Decide and act on the given stored comments, in order. Caller runs inside schema_context and one
+    transaction; everything the next stages and the dashboard hear is sent after it commits."""
     now = timezone.now()
-    live = comment.live_session or _live_of_message(comment)
-    if comment.kind == Comment.Kind.MESSAGE:
-        _buyer_wrote(comment, now)
-    context = (
-        live_context(live, at=comment.received_at) if live is not None else LiveContext(products=(), featured=None)
-    )
-    result, needs_review, review_reason = _decision_for(comment, context=context, seller=seller)
-    latency_ms = max(0.0, (time.time() - received_time) * 1000) if received_time else None
-    if comment.decided_at is None:
-        Comment.objects.filter(pk=comment.pk, decided_at__isnull=True).update(
+    seller = Seller.objects.get(schema_name=schema_name)
+    by_id = Comment.objects.select_related("live_session__featured_product").in_bulk([int(w.comment_id) for w in works])
+    comments = [by_id[int(w.comment_id)] for w in works if int(w.comment_id) in by_id]
+    received = {int(w.comment_id): float(w.received_time or 0) for w in works}
+    lives = {c.pk: c.live_session or _live_of_message(c) for c in comments}
+    featured = _featured_at(comments, lives)
+    outcomes: list[ClaimOutcome] = []
+    results: dict[int, IntentResult] = {}
+    decided_now: list[Comment] = []
+    for comment in comments:
+        live = lives[comment.pk]
+        if comment.kind == Comment.Kind.MESSAGE:
+            _buyer_wrote(comment, now)
+        context = LiveContext(products=_catalog(schema_name), featured=featured.get(comment.pk))
+        result, needs_review, review_reason = _decision_for(comment, context=context, seller=seller)
+        started = received[comment.pk]
+        outcome = ClaimOutcome(
+            comment_id=comment.pk,
             intent=result.intent,
-            parse_result=_result_as_json(result, latency_ms=latency_ms),
             needs_review=needs_review,
-            review_reason=review_reason or "",
-            decided_at=now,
+            engine=result.engine,
+            confidence=result.confidence,
+            latency_ms=max(0.0, (time.time() - started) * 1000) if started else None,
+            live_id=live.pk if live is not None else None,
         )
-
-    decision: dict[str, Any] | None = None
-    touched_variants: list[int] = []
-    if live is not None and not needs_review and result.intent == "purchase" and result.items:
-        policy = claim_policy_for(seller=seller, live=live)
-        claim = claim_reserve(comment=comment, items=result.items, policy=policy, now=now, gate=_gate(schema_name))
-        decision = claim.as_dict()
-        touched_variants = [item.variant_id for item in claim.items if item.variant_id]
-        if any(item.reserved for item in claim.items):
-            hold_ends = hold_expires_at(policy=policy, live=live, now=now)
-            transaction.on_commit(lambda: holds_due_mark(schema_name=schema_name, at=hold_ends))
-    elif live is not None and not needs_review and result.intent == "cancel":
-        summary = reservation_cancel(comment=comment, items=result.items or None, now=now, gate=_gate(schema_name))
-        decision = {**summary.as_dict(), "order_id": _order_of(summary)}
-        touched_variants = sorted({r.variant_id for r in summary.released})
-
-    event = ClaimDecided(
-        schema=schema_name,
-        comment_id=str(comment.pk),
-        intent=result.intent,
-        decision=json.dumps(decision) if decision is not None else "",
-        needs_review="1" if needs_review else "0",
-        received_time=repr(received_time),
+        if comment.decided_at is None:
+            comment.intent, comment.needs_review, comment.review_reason = (
+                result.intent,
+                needs_review,
+                review_reason or "",
+            )
+            comment.parse_result, comment.decided_at = _result_as_json(result, latency_ms=outcome.latency_ms), now
+            decided_now.append(comment)
+        results[comment.pk] = result
+        outcomes.append(outcome)
+    Comment.objects.bulk_update(decided_now, ["intent", "parse_result", "needs_review", "review_reason", "decided_at"])
+    _act(
+        schema_name=schema_name,
+        seller=seller,
+        comments=comments,
+        lives=lives,
+        results=results,
+        outcomes=outcomes,
+        now=now,
     )
-    live_id = live.pk if live is not None else None
-    transaction.on_commit(
-        lambda: _after_commit(
-            event, schema_name, live_id, result, needs_review, decision, touched_variants, latency_ms, comment.pk
+    transaction.on_commit(lambda: _after_commit(schema_name, outcomes))
+    return outcomes
+
+
+def _act(
+    *,
+    schema_name: str,
+    seller: Seller,
+    comments: list[Comment],
+    lives: dict[int, LiveSession | None],
+    results: dict[int, IntentResult],
+    outcomes: list[ClaimOutcome],
+    now: datetime,
+) -> None:
+    """Reserve for runs of purchases (one batch each), cancel where asked, in arrival order."""
+    outcome_of = {o.comment_id: o for o in outcomes}
+    run: list[tuple[Comment, tuple[ClaimItem, ...]]] = []
+
+    def reserve_run() -> None:
+        if not run:
+            return
+        decisions = claims_reserve_batch(
+            claims=run,
+            policy_for=lambda live: claim_policy_for(seller=seller, live=live),
+            now=now,
+            gate=_gate(schema_name),
         )
-    )
-    return ClaimOutcome(intent=result.intent, needs_review=needs_review, decision=decision)
+        for (comment, _), decision in zip(run, decisions, strict=True):
+            _record_claim(
+                outcome_of[comment.pk],
+                decision,
+                seller=seller,
+                live=lives[comment.pk],
+                now=now,
+                schema_name=schema_name,
+            )
+        run.clear()
+
+    for comment in comments:
+        live, result, outcome = lives[comment.pk], results[comment.pk], outcome_of[comment.pk]
+        if live is None or outcome.needs_review:
+            continue
+        if result.intent == "purchase" and result.items:
+            if comment.live_session_id is None:  # a message: attach it to the live it is about
+                comment.live_session = live
+            run.append((comment, result.items))
+        elif result.intent == "cancel":
+            reserve_run()
+            summary = reservation_cancel(comment=comment, items=result.items or None, now=now, gate=_gate(schema_name))
+            outcome.decision = {
+                **summary.as_dict(),
+                "order_id": summary.released[0].order_id if summary.released else None,
+            }
+            outcome.touched_variants = sorted({r.variant_id for r in summary.released})
+    reserve_run()
+
+
+def _record_claim(
+    outcome: ClaimOutcome,
+    decision: ClaimDecision,
+    *,
+    seller: Seller,
+    live: LiveSession | None,
+    now: datetime,
+    schema_name: str,
+) -> None:
+    outcome.decision = decision.as_dict()
+    outcome.touched_variants = [item.variant_id for item in decision.items if item.variant_id]
+    if live is not None and any(item.reserved for item in decision.items) and not decision.replayed:
+        hold_ends = hold_expires_at(policy=claim_policy_for(seller=seller, live=live), live=live, now=now)
+        transaction.on_commit(lambda: holds_due_mark(schema_name=schema_name, at=hold_ends))
 
 
 def _decision_for(comment: Comment, *, context: LiveContext, seller: Seller) -> tuple[IntentResult, bool, str | None]:
@@ -110,7 +195,7 @@ def _decision_for(comment: Comment, *, context: LiveContext, seller: Seller) -> 
         )
         return result, comment.needs_review, comment.review_reason or None
     engine = _openai_engine() if seller.intent_engine == IntentEngine.LOCAL_OPENAI else None
-    decided: Decision = decide_intent(
+    decided = decide_intent(
         text=comment.text,
         context=context,
         schema_name=seller.schema_name,
@@ -121,31 +206,43 @@ def _decision_for(comment: Comment, *, context: LiveContext, seller: Seller) -> 
     return decided.result, decided.needs_review, decided.review_reason
 
 
+def _featured_at(comments: list[Comment], lives: dict[int, LiveSession | None]) -> dict[int, str | None]:
+    """The product that was on camera when each comment arrived (however late it is decided)."""
+    live_ids = {live.pk for live in lives.values() if live is not None}
+    changes: dict[int, list[FeaturedProductChange]] = defaultdict(list)
+    for change in FeaturedProductChange.objects.filter(live_session_id__in=live_ids).select_related("product"):
+        changes[change.live_session_id].append(change)
+    featured: dict[int, str | None] = {}
+    for comment in comments:
+        live = lives[comment.pk]
+        if live is None:
+            featured[comment.pk] = None
+            continue
+        history = changes.get(live.pk)
+        if not history:
+            featured[comment.pk] = live.featured_product.code if live.featured_product else None
+            continue
+        at = bisect.bisect_right([c.changed_at for c in history], comment.received_at) - 1
+        product = history[at].product if at >= 0 else None
+        featured[comment.pk] = product.code if product is not None else None
+    return featured
+
+
 def live_context(live: LiveSession, *, at: datetime | None = None) -> LiveContext:
-    """The live's catalog (active products and their variant labels) and the product that was on camera at
-    `at` (when the comment arrived), or now."""
-    featured = live.featured_product.code if live.featured_product_id and live.featured_product else None
-    if at is not None:
-        change = (
-            FeaturedProductChange.objects.filter(live_session=live, changed_at__lte=at)
-            .select_related("product")
-            .order_by("-changed_at", "-id")
-            .first()
-        )
-        if change is not None:
-            featured = change.product.code if change.product else None
-        elif live.featured_changes.exists():  # switched only after this comment arrived
-            featured = None
-    return LiveContext(products=_catalog(_catalog_version()), featured=featured)
+    """The live's catalog and the product on camera at `at` (or now)."""
+    probe = Comment(received_at=at or timezone.now())
+    probe.pk = 0
+    featured = _featured_at([probe], {0: live})[0]
+    return LiveContext(products=_catalog(str(connection.schema_name)), featured=featured)  # type: ignore[attr-defined]
 
 
-def _catalog_version() -> int:
-    # The catalog is re-read at most once a second per process: claims in a burst share it.
-    return int(time.monotonic())
+def _catalog(schema_name: str) -> tuple[CatalogProduct, ...]:
+    # Re-read at most once a second per process: the claims of a burst share it.
+    return _catalog_cached(schema_name, int(time.monotonic()))
 
 
 @lru_cache(maxsize=64)
-def _catalog_cached(schema_name: str, version: int) -> tuple[CatalogProduct, ...]:
+def _catalog_cached(schema_name: str, second: int) -> tuple[CatalogProduct, ...]:
     products = Product.objects.filter(active=True).prefetch_related("variants").order_by("code")
     return tuple(
         CatalogProduct(code=p.code, name=p.name, variants=tuple(v.label for v in p.variants.all() if v.label))
@@ -153,14 +250,10 @@ def _catalog_cached(schema_name: str, version: int) -> tuple[CatalogProduct, ...
     )
 
 
-def _catalog(version: int) -> tuple[CatalogProduct, ...]:
-    from django.db import connection
-
-    return _catalog_cached(connection.schema_name, version)  # type: ignore[attr-defined]
-
-
 def _live_of_message(comment: Comment) -> LiveSession | None:
     """A Messenger message belongs to the page's live on air, else to the buyer's latest live with a cart."""
+    if comment.kind != Comment.Kind.MESSAGE:
+        return None
     live = live_session_current(platform=comment.platform, page_external_id=comment.page_external_id)
     if live is not None:
         return live
@@ -173,7 +266,7 @@ def _live_of_message(comment: Comment) -> LiveSession | None:
     )
 
 
-def _buyer_wrote(comment: Comment, now: Any) -> None:
+def _buyer_wrote(comment: Comment, now: datetime) -> None:
     """A message from the buyer opens Meta's 24-hour window for messages to them."""
     buyer, _ = Buyer.objects.get_or_create(
         platform=comment.platform,
@@ -181,10 +274,6 @@ def _buyer_wrote(comment: Comment, now: Any) -> None:
         defaults={"name": comment.author_name},
     )
     Buyer.objects.filter(pk=buyer.pk).update(last_message_at=now)
-
-
-def _order_of(summary: Any) -> int | None:
-    return summary.released[0].order_id if summary.released else None
 
 
 def _result_as_json(result: IntentResult, *, latency_ms: float | None) -> dict[str, Any]:
@@ -196,41 +285,43 @@ def _result_as_json(result: IntentResult, *, latency_ms: float | None) -> dict[s
     }
 
 
-def _after_commit(
-    event: ClaimDecided,
-    schema_name: str,
-    live_id: int | None,
-    result: IntentResult,
-    needs_review: bool,
-    decision: dict[str, Any] | None,
-    touched_variants: list[int],
-    latency_ms: float | None,
-    comment_id: int,
-) -> None:
-    publish(stage="payments", schema_name=schema_name, fields=event.to_fields())
-    items = decision.get("items", []) if decision else []
-    publish_live_event(
-        schema_name=schema_name,
-        event="decision",
-        payload={
-            "comment_id": comment_id,
-            "live_id": live_id,
-            "intent": result.intent,
-            "engine": result.engine,
-            "confidence": result.confidence,
-            "needs_review": needs_review,
-            "items": items,
-            "latency_ms": round(latency_ms, 1) if latency_ms is not None else None,
-        },
-    )
-    if touched_variants:
+def _after_commit(schema_name: str, outcomes: list[ClaimOutcome]) -> None:
+    """Hand every decision to the payments stage (one round trip) and show them on the dashboard."""
+    pipe = get_redis().pipeline(transaction=False)
+    stream = keys.stage_stream("payments", keys.shard_of(schema_name))
+    for outcome in outcomes:
+        event = ClaimDecided(
+            schema=schema_name,
+            comment_id=str(outcome.comment_id),
+            intent=outcome.intent,
+            decision=json.dumps(outcome.decision) if outcome.decision is not None else "",
+            needs_review="1" if outcome.needs_review else "0",
+            received_time="",
+        )
+        pipe.xadd(stream, event.to_fields(), maxlen=settings.STREAM_MAXLEN, approximate=True)
+    pipe.execute()
+    for outcome in outcomes:
+        publish_live_event(
+            schema_name=schema_name,
+            event="decision",
+            payload={
+                "comment_id": outcome.comment_id,
+                "live_id": outcome.live_id,
+                "intent": outcome.intent,
+                "engine": outcome.engine,
+                "confidence": outcome.confidence,
+                "needs_review": outcome.needs_review,
+                "items": (outcome.decision or {}).get("items", []),
+                "latency_ms": round(outcome.latency_ms, 1) if outcome.latency_ms is not None else None,
+            },
+        )
+    touched = sorted({v for outcome in outcomes for v in outcome.touched_variants})
+    if touched:
         from django_tenants.utils import schema_context
 
         with schema_context(schema_name):
             publish_live_event(
-                schema_name=schema_name,
-                event="stock",
-                payload={"variants": list(stock_snapshot(variant_ids=touched_variants))},
+                schema_name=schema_name, event="stock", payload={"variants": list(stock_snapshot(variant_ids=touched))}
             )
 
 

@@ -15,10 +15,11 @@ Events (name → payload keys):
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 logger = logging.getLogger(__name__)
@@ -30,12 +31,54 @@ def live_group(schema_name: str) -> str:
 
 
 def publish_live_event(*, schema_name: str, event: str, payload: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
+    """Hand the event to this process's publisher loop and return at once (never blocks a stage)."""
+    message = {"type": "live.event", "event": event, "payload": payload}
+    _publisher().submit(live_group(schema_name), message)
+
+
+class _Publisher:
+    """One event loop in a daemon thread, so the channel layer keeps its Redis connections between events
+    (async_to_sync would start a loop, and a connection pool, for every event)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.pending: set[Any] = set()
+        self.in_flight: asyncio.Semaphore | None = None  # created on the loop; bounds the layer's connections
+        threading.Thread(target=self.loop.run_forever, name="live-events", daemon=True).start()
+
+    def submit(self, group: str, message: dict[str, Any]) -> None:
+        future = asyncio.run_coroutine_threadsafe(self._send(group, message), self.loop)
+        self.pending.add(future)
+        future.add_done_callback(self.pending.discard)
+
+    async def _send(self, group: str, message: dict[str, Any]) -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        if self.in_flight is None:
+            self.in_flight = asyncio.Semaphore(8)
+        try:
+            async with self.in_flight:
+                await layer.group_send(group, message)
+        except Exception as exc:  # the dashboard is best effort; the pipeline must go on
+            logger.warning("live event %s for %s not sent: %s", message["event"], group, exc.__class__.__name__)
+
+
+_lock = threading.Lock()
+_instance: _Publisher | None = None
+
+
+def _publisher() -> _Publisher:
+    global _instance
+    with _lock:
+        if _instance is None:
+            _instance = _Publisher()
+        return _instance
+
+
+def live_events_flush(timeout: float = 5.0) -> None:
+    """Wait until the events submitted so far are sent (tests, and before a process exits)."""
+    if _instance is None:
         return
-    try:
-        async_to_sync(layer.group_send)(
-            live_group(schema_name), {"type": "live.event", "event": event, "payload": payload}
-        )
-    except Exception as exc:  # the dashboard is best effort; the pipeline must go on
-        logger.warning("live event %s for %s not sent: %s", event, schema_name, exc.__class__.__name__)
+    for future in list(_instance.pending):
+        future.result(timeout=timeout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from livestreams.models import Comment, LiveSession
@@ -28,35 +28,66 @@ class StoredComment:
         )
 
 
-def comment_store(*, event: IngestEvent) -> StoredComment:
-    """Store a comment or message once per (platform, external id); edits update the text, removals mark it.
+def comments_store(*, events: list[IngestEvent]) -> list[StoredComment]:
+    """Store comments and messages once per (platform, external id), in one round of queries; edits update
+    the text, removals mark the comment. Returns one StoredComment per event, in order; `created` is true
+    for the event that first stored its comment.
 
-    Idempotent: storing the same event again returns the existing row unchanged.
+    Idempotent: storing the same events again returns the existing rows unchanged.
     """
-    existing = Comment.objects.filter(platform=event.platform, external_id=event.external_id).first()
-    if existing is not None:
-        return StoredComment(comment=_apply_verb(existing, event), created=False)
-    live = live_session_current(platform=event.platform, page_external_id=event.page_id)
-    try:
-        with transaction.atomic():
-            comment = Comment.objects.create(
-                live_session=live,
-                kind=Comment.Kind.MESSAGE if event.kind == "message" else Comment.Kind.COMMENT,
-                platform=event.platform,
-                page_external_id=event.page_id,
-                external_id=event.external_id,
-                author_platform_id=event.author_id,
-                author_name=event.author_name[:200],
-                text=event.text,
-                platform_created_at=_from_unix(event.platform_time),
-                received_at=_from_unix(event.received_time) or timezone.now(),
-                is_candidate=event.candidate == "1",
-                removed_at=timezone.now() if event.verb == "remove" else None,
-            )
-    except IntegrityError:  # stored concurrently by another delivery of the same comment
-        existing = Comment.objects.get(platform=event.platform, external_id=event.external_id)
-        return StoredComment(comment=existing, created=False)
-    return StoredComment(comment=comment, created=True)
+    if not events:
+        return []
+    keys = {(e.platform, e.external_id) for e in events}
+    existing = _comments_by_key(keys)
+    lives: dict[tuple[str, str], LiveSession | None] = {}
+    new_rows: dict[tuple[str, str], Comment] = {}
+    for event in events:
+        key = (event.platform, event.external_id)
+        if key in existing or key in new_rows:
+            continue
+        page = (event.platform, event.page_id)
+        if page not in lives:
+            lives[page] = live_session_current(platform=event.platform, page_external_id=event.page_id)
+        new_rows[key] = _new_comment(event, lives[page])
+    Comment.objects.bulk_create(new_rows.values(), ignore_conflicts=True)  # a concurrent delivery may win
+    stored = _comments_by_key(keys) if new_rows else existing
+    results = []
+    for event in events:
+        key = (event.platform, event.external_id)
+        comment = stored[key]
+        created = new_rows.pop(key, None) is not None
+        if not created:
+            comment = _apply_verb(comment, event)
+        results.append(StoredComment(comment=comment, created=created))
+    return results
+
+
+def _comments_by_key(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Comment]:
+    by_platform: dict[str, list[str]] = {}
+    for platform, external_id in keys:
+        by_platform.setdefault(platform, []).append(external_id)
+    found: dict[tuple[str, str], Comment] = {}
+    for platform, external_ids in by_platform.items():
+        for comment in Comment.objects.filter(platform=platform, external_id__in=external_ids):
+            found[(platform, comment.external_id)] = comment
+    return found
+
+
+def _new_comment(event: IngestEvent, live: LiveSession | None) -> Comment:
+    return Comment(
+        live_session=live,
+        kind=Comment.Kind.MESSAGE if event.kind == "message" else Comment.Kind.COMMENT,
+        platform=event.platform,
+        page_external_id=event.page_id,
+        external_id=event.external_id,
+        author_platform_id=event.author_id,
+        author_name=event.author_name[:200],
+        text=event.text,
+        platform_created_at=_from_unix(event.platform_time),
+        received_at=_from_unix(event.received_time) or timezone.now(),
+        is_candidate=event.candidate == "1",
+        removed_at=timezone.now() if event.verb == "remove" else None,
+    )
 
 
 def _apply_verb(comment: Comment, event: IngestEvent) -> Comment:

@@ -95,9 +95,14 @@ def simulate_live(
     script: list[ScriptLine],
     timeout: float = 120.0,
     speed: float = 1.0,
+    batch_ms: float = 0.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> Simulation:
-    """Start a live on the seller's Facebook page, play the script, wait until every comment is decided."""
+    """Start a live on the seller's Facebook page, play the script, wait until every comment is decided.
+
+    With `batch_ms`, comments written within that many milliseconds of each other go out in one delivery,
+    as Meta batches them under load; deliveries are sent one after another, so arrival order is script order.
+    """
     seller = Seller.objects.filter(schema_name=schema_name).first()
     if seller is None:
         raise SimulationError(f"No seller has the schema {schema_name!r}.")
@@ -122,34 +127,45 @@ def simulate_live(
         simulation = Simulation(live_id=live.pk, video_id=video_id)
         total = sum(isinstance(line, ScriptComment) for line in script)
         started = time.monotonic()
+        pending: list[dict[str, Any]] = []  # comments waiting to go out in one delivery, like Meta batches them
+        window_ends = 0.0
+
+        def flush() -> None:
+            if pending:
+                _post(client, page_delivery(page_id=binding.external_id, changes=list(pending)))
+                pending.clear()
+                if progress is not None:
+                    progress(len(simulation.comment_ids), total)
+
         for line in script:
-            delay = started + line.at_ms / 1000 / speed - time.monotonic()
-            if delay > 0:
+            due = line.at_ms / 1000 / speed
+            if pending and due >= window_ends:
+                flush()
+            delay = started + due - time.monotonic()
+            if delay > 0 and not pending:
                 time.sleep(delay)
             if isinstance(line, ScriptFeature):
+                flush()
                 with schema_context(schema_name):
                     live_session_feature(live_id=live.pk, product_id=products[line.code].pk)  # type: ignore[union-attr]
                 continue
             comment_id = f"{video_id}_{len(simulation.comment_ids) + 1}"
             simulation.comment_ids.append(comment_id)
-            _post(
-                client,
-                page_delivery(
+            if not pending:
+                window_ends = due + batch_ms / 1000
+            pending.append(
+                feed_comment_change(
                     page_id=binding.external_id,
-                    changes=[
-                        feed_comment_change(
-                            page_id=binding.external_id,
-                            comment_id=comment_id,
-                            author_id=line.author,
-                            author_name=line.name,
-                            text=line.text,
-                            post_id=video_id,
-                        )
-                    ],
-                ),
+                    comment_id=comment_id,
+                    author_id=line.author,
+                    author_name=line.name,
+                    text=line.text,
+                    post_id=video_id,
+                )
             )
-            if progress is not None:
-                progress(len(simulation.comment_ids), total)
+            if batch_ms <= 0:
+                flush()
+        flush()
     sent_at = time.monotonic()
     simulation.sent_seconds = sent_at - started
     _wait_until_decided(schema_name, simulation.comment_ids, timeout=timeout)

@@ -35,6 +35,7 @@ from livestreams.streams.connection import RedisClient, get_redis
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, str]], None]
+BatchHandler = Callable[[list[dict[str, str]]], None]
 
 RENEW_IF_MINE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -54,6 +55,9 @@ return 0
 class Stage:
     name: str
     handler: Handler  # called with the entry's fields inside schema_context + transaction.atomic
+    # Optional: consecutive entries of one seller handled in one transaction (a sold-out rush decides hundreds
+    # of claims a second this way). If a batch fails, its entries are handled one by one with `handler`.
+    batch_handler: BatchHandler | None = None
 
 
 class StreamConsumer:
@@ -193,17 +197,39 @@ class StreamConsumer:
 
     def _handle_entries(self, stream: str, entries: list[tuple[str, dict[str, str]]]) -> int:
         done: list[str] = []
-        for entry_id, fields in entries:
-            if fields is None:  # trimmed while pending: nothing left to handle
-                done.append(entry_id)
-                continue
-            if self._handle_one(stream, entry_id, fields):
-                done.append(entry_id)
+        for run in _runs_of_one_seller(entries):
             if self.stop_requested.is_set():
                 break
+            if len(run) > 1 and self.stage.batch_handler is not None and self._handle_batch(stream, run):
+                done += [entry_id for entry_id, _ in run]
+                continue
+            for entry_id, fields in run:
+                if fields is None or self._handle_one(stream, entry_id, fields):  # None: trimmed while pending
+                    done.append(entry_id)
+                if self.stop_requested.is_set():
+                    break
         if done:
             self.redis.xack(stream, self.stage.name, *done)
         return len(done)
+
+    def _handle_batch(self, stream: str, run: list[tuple[str, dict[str, str]]]) -> bool:
+        assert self.stage.batch_handler is not None
+        schema = run[0][1].get("schema", "")
+        if not schema or schema == "public":
+            return False
+        try:
+            with schema_context(schema), transaction.atomic():
+                self.stage.batch_handler([fields for _, fields in run])
+        except Exception:  # retried entry by entry, so one bad entry cannot hold the others back
+            logger.warning(
+                "%s: batch of %s failed on %s; handling entries one by one",
+                self.stage.name,
+                len(run),
+                stream,
+                exc_info=True,
+            )
+            return False
+        return True
 
     def _handle_one(self, stream: str, entry_id: str, fields: dict[str, str]) -> bool:
         schema = fields.get("schema", "")
@@ -245,6 +271,25 @@ class StreamConsumer:
                 floor = min(floor or pending["min"], pending["min"], key=_entry_key)
             if floor and floor != "0-0":
                 self.redis.xtrim(stream, minid=floor, approximate=True)
+
+
+def _runs_of_one_seller(
+    entries: list[tuple[str, dict[str, str]]],
+) -> list[list[tuple[str, dict[str, str]]]]:
+    """Consecutive entries of the same seller, in stream order (entries with no fields stand alone)."""
+    runs: list[list[tuple[str, dict[str, str]]]] = []
+    for entry in entries:
+        fields = entry[1]
+        if (
+            runs
+            and fields is not None
+            and runs[-1][0][1] is not None
+            and runs[-1][0][1].get("schema") == fields.get("schema")
+        ):
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+    return runs
 
 
 def _entry_key(entry_id: str) -> tuple[int, int]:

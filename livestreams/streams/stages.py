@@ -14,8 +14,19 @@ STAGE_HANDLERS: dict[str, str] = {
 }
 
 
+# Stages whose consecutive entries of one seller are handled in one transaction.
+STAGE_BATCH_HANDLERS: dict[str, str] = {
+    "store": "livestreams.consumers.handle_stores",
+    "claims": "livestreams.consumers.handle_claims",
+}
+
+
 def get_stage(name: str) -> Stage:
-    try:
-        return Stage(name=name, handler=import_string(STAGE_HANDLERS[name]))
-    except KeyError:
-        raise ValueError(f"unknown stage {name!r}; stages: {', '.join(STAGE_HANDLERS)}") from None
+    if name not in STAGE_HANDLERS:
+        raise ValueError(f"unknown stage {name!r}; stages: {', '.join(STAGE_HANDLERS)}")
+    batch = STAGE_BATCH_HANDLERS.get(name)
+    return Stage(
+        name=name,
+        handler=import_string(STAGE_HANDLERS[name]),
+        batch_handler=import_string(batch) if batch else None,
+    )

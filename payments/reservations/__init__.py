@@ -3,6 +3,7 @@ expire, cancels release, and waitlists are promoted. PostgreSQL decides; the Red
 
 from __future__ import annotations
 
+from payments.reservations.batch import claims_reserve_batch
 from payments.reservations.claim import claim_reserve
 from payments.reservations.common import PROVISIONAL_HOLD, claim_policy_for, hold_expires_at
 from payments.reservations.release import (
@@ -35,6 +36,7 @@ __all__ = [
     "ReservationInvariantError",
     "claim_policy_for",
     "claim_reserve",
+    "claims_reserve_batch",
     "hold_expires_at",
     "live_holds_start",
     "reservation_cancel",

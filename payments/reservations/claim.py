@@ -75,6 +75,11 @@ def _resolve(items: Sequence[ClaimItem]) -> list[_Line]:
         .order_by("pk")
     ):
         variants_by_code[found.product.code.lower()].append(found)
+    return _resolve_with(items, variants_by_code)
+
+
+def _resolve_with(items: Sequence[ClaimItem], variants_by_code: dict[str, list[Variant]]) -> list[_Line]:
+    """`_resolve` with the variants already loaded (lower-cased code → variants in id order)."""
     lines: list[_Line] = []
     by_variant: dict[int, _Line] = {}
     for item in items:

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from livestreams.claims import comment_claim
+from livestreams.claims import comments_claim
 from livestreams.models import Comment, LiveSession
 from livestreams.streams import keys
 from livestreams.streams.connection import get_redis
@@ -42,7 +42,8 @@ def featured_live(code: str = "A12", variants: dict[str, int] | None = None) -> 
 
 
 def claim(comment: Comment) -> Any:
-    return comment_claim(schema_name="seller_a", comment_id=comment.pk, received_time=time.time())
+    work = ClaimWork(schema="seller_a", comment_id=str(comment.pk), received_time=repr(time.time()))
+    return comments_claim(schema_name="seller_a", works=[work])[0]
 
 
 def payments_entries(schema: str) -> list[dict[str, str]]:
@@ -151,7 +152,7 @@ def test_claims_consumer_killed_mid_batch_loses_and_doubles_no_claim(committed_s
         with schema_context(schema):
             return Comment.objects.filter(decided_at__isnull=False).count()
 
-    victim = ManageProcess("run_consumer", "claims", "--batch-size", "300", **env)
+    victim = ManageProcess("run_consumer", "claims", "--batch-size", "10", **env)
     wait_until(lambda: decided() > 20, timeout=60, what="the first claims consumer to decide some comments")
     victim.kill()
     assert decided() < total

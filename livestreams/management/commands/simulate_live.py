@@ -25,6 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="End with one JSON line: outcomes and stock.")
         parser.add_argument("--timeout", type=float, default=120.0, help="Seconds to wait for the pipeline.")
         parser.add_argument("--speed", type=float, default=1.0, help="Play the script this many times faster.")
+        parser.add_argument(
+            "--batch-ms",
+            type=float,
+            default=0.0,
+            help="Send comments written within this many ms of each other in one delivery (Meta batches too).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["speed"] <= 0:
@@ -37,6 +43,7 @@ class Command(BaseCommand):
                 script=script,
                 timeout=options["timeout"],
                 speed=options["speed"],
+                batch_ms=options["batch_ms"],
             )
             result = simulation_outcomes(schema_name=options["schema"], simulation=simulation)
         except SimulationError as exc:
