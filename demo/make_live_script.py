@@ -152,7 +152,7 @@ def main() -> int:
     lines = build()
     out.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
     comments = sum("text" in line for line in lines)
-    print(f"{out}: {comments} comments over {lines[-1]['at_ms'] / 1000:.0f} s")
+    print(f"{out}: {comments} comments over {int(str(lines[-1]['at_ms'])) / 1000:.0f} s")
     return 0
 
 

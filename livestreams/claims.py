@@ -250,6 +250,10 @@ def _catalog_cached(schema_name: str, second: int) -> tuple[CatalogProduct, ...]
     )
 
 
+def catalog_cache_clear() -> None:
+    _catalog_cached.cache_clear()
+
+
 def _live_of_message(comment: Comment) -> LiveSession | None:
     """A Messenger message belongs to the page's live on air, else to the buyer's latest live with a cart."""
     if comment.kind != Comment.Kind.MESSAGE:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from config.admin_sites import seller_admin_site
-from payments.models import Buyer, Order, Payment, Reservation
+from payments.models import Buyer, CheckoutSession, Order, OrderEvent, Payment, Reservation
 
 
 class ReservationInline(admin.TabularInline):
@@ -19,6 +19,21 @@ class PaymentInline(admin.TabularInline):
     readonly_fields = ("provider", "external_id", "amount_minor", "currency", "status", "created_at")
 
 
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("created_at", "from_status", "to_status", "cause")
+
+
+class CheckoutSessionInline(admin.TabularInline):
+    model = CheckoutSession
+    extra = 0
+    can_delete = False
+    fields = ("provider", "external_id", "status", "amount_minor", "currency", "hold_expires_at", "created_at")
+    readonly_fields = fields
+
+
 @admin.register(Buyer, site=seller_admin_site)
 class BuyerAdmin(admin.ModelAdmin):
     list_display = ("name", "platform", "platform_user_id", "created_at")
@@ -27,8 +42,8 @@ class BuyerAdmin(admin.ModelAdmin):
 
 @admin.register(Order, site=seller_admin_site)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ("id", "buyer", "live_session", "status", "created_at")
-    list_filter = ("status",)
+    list_display = ("id", "buyer", "live_session", "status", "needs_refund", "created_at")
+    list_filter = ("status", "needs_refund")
     list_select_related = ("buyer", "live_session")
-    readonly_fields = ("token", "status", "buyer", "live_session", "created_at", "updated_at")
-    inlines = [ReservationInline, PaymentInline]
+    readonly_fields = ("token", "status", "needs_refund", "buyer", "live_session", "created_at", "updated_at")
+    inlines = [ReservationInline, CheckoutSessionInline, PaymentInline, OrderEventInline]

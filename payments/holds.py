@@ -64,7 +64,7 @@ class HoldsTick:
 
 def holds_tick(*, now: datetime) -> HoldsTick:
     """Release every hold that ended, promote the waitlists, and notify promoted buyers."""
-    from payments.services import reply_work_for_promotion
+    from payments.services import checkout_sessions_expire_stale, reply_work_for_promotion
 
     tick = HoldsTick()
     due = get_redis().zrangebyscore(_due_key(), "-inf", now.timestamp())
@@ -81,6 +81,7 @@ def holds_tick(*, now: datetime) -> HoldsTick:
                 tick.promoted += promoted
                 if not summary.has_more:
                     break
+            checkout_sessions_expire_stale(now=now)  # Stripe sessions outlive short holds; end them with the hold
             swept = waitlist_sweep(now=now, gate=gate)
             if swept:
                 reply_work_for_promotion(reservation_ids=swept)

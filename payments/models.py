@@ -43,6 +43,8 @@ class Order(models.Model):
     live_session = models.ForeignKey("livestreams.LiveSession", on_delete=models.PROTECT, related_name="orders")
     token = models.CharField(max_length=64, unique=True, default=new_cart_token, editable=False)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.OPEN)
+    # Set when a payment could not be honoured (its units were sold to someone else): the seller refunds it.
+    needs_refund = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -53,6 +55,10 @@ class Order(models.Model):
                 fields=["buyer", "live_session"],
                 condition=Q(status__in=["open", "awaiting_payment"]),
                 name="order_one_open_per_buyer_per_live",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "awaiting_payment", "paid", "expired", "cancelled"]),
+                name="order_status_known",
             ),
         ]
 
@@ -128,3 +134,109 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.external_id} ({self.status})"
+
+
+ORDER_STATUSES = [status.value for status in Order.Status]
+
+
+class OrderEvent(models.Model):
+    """One step of an order's life: a status transition (or a note on an unchanged status) and its cause."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=24)
+    to_status = models.CharField(max_length=24)
+    cause = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(from_status__in=ORDER_STATUSES), name="order_event_from_status_known"),
+            models.CheckConstraint(condition=Q(to_status__in=ORDER_STATUSES), name="order_event_to_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.order_id}: {self.from_status} → {self.to_status} ({self.cause})"
+
+
+class CheckoutSession(models.Model):
+    """One attempt to pay a cart with a provider: the reserved lines it covers, frozen when it was created.
+
+    A Stripe session is written here (with its idempotency key and parameters) before Stripe is called, so
+    a retry after a crash or a timeout sends the very same request and Stripe replays its answer.
+    """
+
+    class Status(models.TextChoices):
+        CREATING = "creating", "Being created"
+        OPEN = "open", "Open"
+        COMPLETE = "complete", "Complete"
+        EXPIRED = "expired", "Expired"
+        FAILED = "failed", "Could not be created"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="checkout_sessions")
+    provider = models.CharField(max_length=16, choices=Payment.Provider.choices)
+    # Fingerprint of the cart's reserved lines and holds: a session whose cart changed is stale.
+    cart_version = models.CharField(max_length=64)
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    external_id = models.CharField(max_length=255, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CREATING)
+    # [{"reservation_id", "variant_id", "quantity", "unit_amount_minor", "name"}]
+    lines = models.JSONField()
+    request_params = models.JSONField(default=dict)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    stripe_account_id = models.CharField(max_length=64, blank=True)
+    # The earliest hold of its lines: past it, an open session is expired through the provider's API.
+    hold_expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "external_id"],
+                condition=~Q(external_id=""),
+                name="checkout_session_external_id_unique",
+            ),
+            models.CheckConstraint(condition=Q(amount_minor__gte=0), name="checkout_session_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(status="creating") | Q(status="failed") | ~Q(external_id=""),
+                name="checkout_session_created_has_external_id",
+            ),
+        ]
+        indexes = [models.Index(fields=["provider", "status"], name="checkout_session_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} session {self.external_id or self.pk} ({self.status})"
+
+
+class ProviderEvent(models.Model):
+    """A provider webhook event already applied; inserted in the transaction of its effect (dedup by id)."""
+
+    provider = models.CharField(max_length=16, choices=Payment.Provider.choices)
+    event_id = models.CharField(max_length=255)
+    type = models.CharField(max_length=100)
+    outcome = models.CharField(max_length=200)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="provider_event_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_id} {self.type}"
+
+
+class ClaimReply(models.Model):
+    """The payments stage's hand-off of one decided comment to the replies stage (dedup by comment)."""
+
+    comment = models.OneToOneField("livestreams.Comment", on_delete=models.CASCADE, related_name="claim_reply")
+    reason = models.CharField(max_length=24)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"reply {self.reason} for comment {self.comment_id}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -11,7 +12,7 @@ from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 
 from inventory.models import StockMovement, Variant
-from payments.models import Order, Payment, Reservation
+from payments.models import CheckoutSession, Order, OrderEvent, Payment, Reservation
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,14 @@ class TrailPayment:
 
 
 @dataclass(frozen=True, slots=True)
+class TrailOrderEvent:
+    from_status: str
+    to_status: str
+    cause: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class OrderTrail:
     """comment → reservation → movements → payment for one cart, oldest first."""
 
@@ -68,6 +77,8 @@ class OrderTrail:
     live_session_id: int
     reservations: tuple[TrailReservation, ...]
     payments: tuple[TrailPayment, ...]
+    needs_refund: bool = False
+    events: tuple[TrailOrderEvent, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -146,6 +157,11 @@ def order_trail(*, order_id: int) -> OrderTrail:
             )
             for p in Payment.objects.filter(order_id=order_id).order_by("created_at", "id")
         ),
+        needs_refund=order.needs_refund,
+        events=tuple(
+            TrailOrderEvent(from_status=e.from_status, to_status=e.to_status, cause=e.cause, created_at=e.created_at)
+            for e in OrderEvent.objects.filter(order_id=order_id).order_by("created_at", "id")
+        ),
     )
 
 
@@ -183,3 +199,110 @@ def waitlist_position(*, reservation: Reservation) -> int | None:
         variant_id=reservation.variant_id,
         status=Reservation.Status.WAITLISTED,
     ).count()
+
+
+@dataclass(frozen=True, slots=True)
+class CartLine:
+    reservation_id: int
+    variant_id: int
+    product_code: str
+    product_name: str
+    variant_label: str
+    quantity: int
+    unit_amount_minor: int
+    amount_minor: int
+    currency: str
+    status: str
+    hold_expires_at: datetime | None
+    waitlist_position: int | None
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.product_code, self.product_name, self.variant_label) if part)
+
+
+@dataclass(frozen=True, slots=True)
+class Cart:
+    """A buyer's cart as the cart page and the checkout see it. Prices come from the catalog, now.
+
+    `version` fingerprints what a payment would cover (the reserved lines, their prices and holds): a
+    checkout session made for another version is stale."""
+
+    order_id: int
+    token: str
+    status: str
+    needs_refund: bool
+    live_session_id: int
+    reserved: tuple[CartLine, ...]
+    waitlisted: tuple[CartLine, ...]
+    paid: tuple[CartLine, ...]
+    total_minor: int
+    currency: str
+    mixed_currencies: bool
+    version: str
+    hold_expires_at: datetime | None
+
+
+def cart_of_order(*, order: Order) -> Cart:
+    """The cart of `order`: its reserved, waitlisted and paid reservations (released ones are gone)."""
+    rows = list(
+        Reservation.objects.filter(
+            order_id=order.pk,
+            status__in=(Reservation.Status.RESERVED, Reservation.Status.WAITLISTED, Reservation.Status.PAID),
+        )
+        .select_related("variant__product")
+        .order_by("created_at", "id")
+    )
+    lines = [_cart_line(row) for row in rows]
+    reserved = tuple(line for line in lines if line.status == Reservation.Status.RESERVED)
+    currencies = {line.currency for line in reserved}
+    holds = [line.hold_expires_at for line in reserved if line.hold_expires_at is not None]
+    fingerprint = "|".join(
+        f"{line.reservation_id}:{line.variant_id}:{line.quantity}:{line.unit_amount_minor}:{line.currency}:"
+        f"{line.hold_expires_at.isoformat() if line.hold_expires_at else ''}"
+        for line in sorted(reserved, key=lambda line: line.reservation_id)
+    )
+    return Cart(
+        order_id=order.pk,
+        token=order.token,
+        status=order.status,
+        needs_refund=order.needs_refund,
+        live_session_id=order.live_session_id,
+        reserved=reserved,
+        waitlisted=tuple(line for line in lines if line.status == Reservation.Status.WAITLISTED),
+        paid=tuple(line for line in lines if line.status == Reservation.Status.PAID),
+        total_minor=sum(line.amount_minor for line in reserved),
+        currency=min(currencies) if currencies else "",
+        mixed_currencies=len(currencies) > 1,
+        version=hashlib.sha256(fingerprint.encode()).hexdigest()[:32],
+        hold_expires_at=min(holds) if holds else None,
+    )
+
+
+def cart_by_token(*, token: str) -> Cart | None:
+    """The cart behind a cart link, or None for a token that names no order of this seller."""
+    order = Order.objects.filter(token=token).first()
+    return None if order is None else cart_of_order(order=order)
+
+
+def _cart_line(row: Reservation) -> CartLine:
+    product = row.variant.product
+    return CartLine(
+        reservation_id=row.pk,
+        variant_id=row.variant_id,
+        product_code=product.code,
+        product_name=product.name,
+        variant_label=row.variant.label,
+        quantity=row.quantity,
+        unit_amount_minor=product.price_minor,
+        amount_minor=product.price_minor * row.quantity,
+        currency=product.currency,
+        status=row.status,
+        hold_expires_at=row.hold_expires_at if row.status == Reservation.Status.RESERVED else None,
+        waitlist_position=waitlist_position(reservation=row),
+    )
+
+
+def local_checkout_session(*, order_id: int, external_id: str) -> CheckoutSession | None:
+    """A built-in test checkout of this order, or None."""
+    return CheckoutSession.objects.filter(order_id=order_id, provider="local", external_id=external_id).first()

@@ -4,4 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-urlpatterns: list[Any] = []
+from django.urls import path
+
+from payments import dashboard_views
+
+urlpatterns: list[Any] = [
+    path("orders/", dashboard_views.orders, name="orders"),
+    path("orders/<int:order_id>/", dashboard_views.order_detail, name="order_detail"),
+    path("orders/<int:order_id>/cancel/", dashboard_views.order_cancel, name="order_cancel"),
+]

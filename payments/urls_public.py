@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from django.urls import path
 
-urlpatterns: list[Any] = []
+from payments import webhooks
+
+urlpatterns = [
+    path("webhooks/stripe/", webhooks.stripe_webhook, name="stripe_webhook"),
+]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from tenants.crypto import encrypt_token
@@ -97,7 +99,11 @@ def seller_provision(
         created = seller is None
         if seller is None:
             seller = Seller(
-                schema_name=schema_name, name=name, default_language=default_language, currency=currency.upper()
+                schema_name=schema_name,
+                name=name,
+                default_language=default_language,
+                currency=currency.upper(),
+                payment_provider=settings.PAYMENT_PROVIDER,
             )
             seller.save(verbosity=0)
             Domain.objects.create(domain=domain, tenant=seller, is_primary=True)
@@ -132,3 +138,91 @@ def page_binding_set_token(*, binding: PageBinding, token: str) -> None:
     PageBinding.objects.filter(pk=binding.pk).update(
         access_token_encrypted=encrypt_token(token), status=PageBinding.Status.ACTIVE
     )
+
+
+@dataclass(frozen=True)
+class SellerSettings:
+    """What a seller's owner may change from the dashboard's settings page."""
+
+    default_language: str
+    hold_minutes: int
+    hold_starts: str
+    max_units_per_claim: int
+    max_units_per_live: int
+    intent_engine: str
+    answer_questions: bool
+    payment_provider: str
+    stripe_account_id: str
+    message_templates: dict[str, dict[str, str]]
+
+
+def seller_settings_update(*, seller: Seller, values: SellerSettings) -> Seller:
+    """Store the owner's settings. The table's CHECK constraints refuse out-of-range values."""
+    Seller.objects.filter(pk=seller.pk).update(
+        default_language=values.default_language,
+        hold_minutes=values.hold_minutes,
+        hold_starts=values.hold_starts,
+        max_units_per_claim=values.max_units_per_claim,
+        max_units_per_live=values.max_units_per_live,
+        intent_engine=values.intent_engine,
+        answer_questions=values.answer_questions,
+        payment_provider=values.payment_provider,
+        stripe_account_id=values.stripe_account_id.strip(),
+        message_templates=values.message_templates,
+    )
+    return Seller.objects.get(pk=seller.pk)
+
+
+@dataclass(frozen=True)
+class PageConnection:
+    """A page binding as the settings page shows it: never the token, only whether there is one."""
+
+    binding_id: int
+    platform: str
+    external_id: str
+    name: str
+    status: str
+    has_token: bool
+
+    @property
+    def healthy(self) -> bool:
+        return self.status == PageBinding.Status.ACTIVE and self.has_token
+
+
+def page_connections(*, seller: Seller) -> list[PageConnection]:
+    return [
+        PageConnection(
+            binding_id=b.pk,
+            platform=b.platform,
+            external_id=b.external_id,
+            name=b.name,
+            status=b.status,
+            has_token=bool(b.access_token_encrypted),
+        )
+        for b in PageBinding.objects.filter(seller=seller).order_by("platform", "external_id")
+    ]
+
+
+def page_connection_save(*, seller: Seller, platform: str, external_id: str, name: str, token: str) -> PageBinding:
+    """Connect a page to this seller, or refresh the name and token of one it already has.
+
+    A page bound to another seller raises ProvisioningError: webhooks route by page, so a page has one owner.
+    """
+    external_id = external_id.strip()
+    if not external_id:
+        raise ProvisioningError(_("The page id is required."))
+    with transaction.atomic():
+        binding, created = PageBinding.objects.select_for_update().get_or_create(
+            platform=platform,
+            external_id=external_id,
+            defaults={"seller": seller, "name": name, "access_token_encrypted": encrypt_token(token) if token else ""},
+        )
+        if binding.seller_id != seller.pk:
+            raise ProvisioningError(_("This page is already connected to another seller."))
+        if not created:
+            changes: dict[str, object] = {"name": name or binding.name}
+            if token:
+                changes.update(access_token_encrypted=encrypt_token(token), status=PageBinding.Status.ACTIVE)
+            PageBinding.objects.filter(pk=binding.pk).update(**changes)
+            binding.refresh_from_db()
+    return binding

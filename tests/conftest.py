@@ -18,6 +18,7 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from livestreams.claims import catalog_cache_clear
 from tenants import page_routes
 from tenants.models import Seller
 from tenants.services import seller_provision
@@ -48,8 +49,10 @@ def _delete_this_runs_redis_keys() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_page_routes() -> None:
+def _fresh_caches() -> None:
+    """Process caches would carry one test's rolled-back rows into the next."""
     page_routes.invalidate()
+    catalog_cache_clear()
 
 
 @pytest.fixture(autouse=True)

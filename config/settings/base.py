@@ -214,3 +214,29 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# dashboard
+INSTALLED_APPS += ["django_htmx"]
+MIDDLEWARE += ["django_htmx.middleware.HtmxMiddleware"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+# messenger
+# Sends in flight per sender process, and seconds a claimed message stays leased to its sender (longer than
+# META_GRAPH_TIMEOUT_SECONDS plus a rate-limit wait; after it a crashed sender's message is taken again).
+MESSENGER_SENDER_CONCURRENCY = env_int("MESSENGER_SENDER_CONCURRENCY", 256)
+MESSENGER_SEND_LEASE_SECONDS = float(env_str("MESSENGER_SEND_LEASE_SECONDS", "60"))
+MESSENGER_SENDER_IDLE_SECONDS = float(env_str("MESSENGER_SENDER_IDLE_SECONDS", "0.2"))
+# Retries of retryable Meta errors: exponential backoff with jitter from BASE up to MAX seconds, then dead.
+MESSENGER_MAX_ATTEMPTS = env_int("MESSENGER_MAX_ATTEMPTS", 8)
+MESSENGER_RETRY_BASE_SECONDS = float(env_str("MESSENGER_RETRY_BASE_SECONDS", "2"))
+MESSENGER_RETRY_MAX_SECONDS = float(env_str("MESSENGER_RETRY_MAX_SECONDS", "300"))
+# Per-page rates (Meta: Send API 300/s per page; Instagram private replies 750/h per account).
+MESSENGER_SEND_PER_SECOND = float(env_str("MESSENGER_SEND_PER_SECOND", "250"))
+MESSENGER_IG_PRIVATE_REPLIES_PER_HOUR = float(env_str("MESSENGER_IG_PRIVATE_REPLIES_PER_HOUR", "750"))
+# Seconds a decrypted page token is reused, and between rebuilds of the due-set from PostgreSQL.
+MESSENGER_PAGE_TOKEN_TTL = float(env_str("MESSENGER_PAGE_TOKEN_TTL", "30"))
+MESSENGER_DUE_REBUILD_SECONDS = float(env_str("MESSENGER_DUE_REBUILD_SECONDS", "300"))
+# httpx logs every request URL at INFO, and a Send API URL carries the page token.
+LOGGING["loggers"]["httpx"] = {"level": "WARNING"}  # type: ignore[index]

@@ -26,6 +26,7 @@ from payments.reservations.common import (
     release_locked,
 )
 from payments.reservations.types import ExpirySummary, ReleaseSummary
+from payments.services.orders import order_refresh_status
 from tenants.models import HoldStart
 
 RELEASABLE = (Status.RESERVED, Status.WAITLISTED)
@@ -67,6 +68,14 @@ def reservation_cancel(
         policies = PolicyCache()
         promoted = [pk for vid in variant_ids for pk in promote_locked(variant_id=vid, now=now, policies=policies)]
         refresh_gate_on_commit(gate=gate, variant_ids=variant_ids)
+        # The payments stage answers the cancel comment itself, so the order's end sends no second message.
+        for order_id in sorted({r.order_id for r in released}):
+            order_refresh_status(
+                order_id=order_id,
+                cause=f"the buyer cancelled (comment {comment.external_id})",
+                ended_as=Order.Status.CANCELLED,
+                notify=False,
+            )
     return ReleaseSummary(released=tuple(released), promoted_ids=tuple(promoted))
 
 
@@ -96,11 +105,13 @@ def reservations_expire(*, now: datetime, limit: int = 500, gate: StockGate | No
     candidates = list(
         Reservation.objects.filter(status=Status.RESERVED, hold_expires_at__lte=now)
         .order_by("hold_expires_at", "id")
-        .values_list("pk", "variant_id")[:limit]
+        .values_list("pk", "variant_id", "order_id")[:limit]
     )
     if not candidates:
         return ExpirySummary()
     with transaction.atomic():
+        # Orders first (lock order): a payment for one of them holds its order while it takes the variants.
+        list(Order.objects.select_for_update().filter(pk__in={c[2] for c in candidates}).order_by("pk"))
         variant_ids = sorted({c[1] for c in candidates})
         lock_variants(variant_ids)
         rows = list(
@@ -112,6 +123,8 @@ def reservations_expire(*, now: datetime, limit: int = 500, gate: StockGate | No
         policies = PolicyCache()
         promoted = [pk for vid in variant_ids for pk in promote_locked(variant_id=vid, now=now, policies=policies)]
         refresh_gate_on_commit(gate=gate, variant_ids=variant_ids)
+        for order_id in sorted({r.order_id for r in released}):
+            order_refresh_status(order_id=order_id, cause="every hold in the cart expired")
     return ExpirySummary(released=tuple(released), promoted_ids=tuple(promoted), has_more=len(candidates) == limit)
 
 

@@ -64,7 +64,7 @@ def test_bare_mio_reserves_the_featured_product_and_hands_the_decision_on(
     assert (reservation.status, reservation.quantity, reservation.variant.product.code) == ("reserved", 1, "A12")
     comment.refresh_from_db()
     assert comment.intent == "purchase" and comment.decided_at is not None
-    assert comment.parse_result["items"] == [{"code": "A12", "variant": None, "qty": 1}]
+    assert (comment.parse_result or {})["items"] == [{"code": "A12", "variant": None, "qty": 1}]
     [entry] = payments_entries("seller_a")
     assert entry["type"] == "claim_decided.v1" and entry["comment_id"] == str(comment.pk)
     assert json.loads(entry["decision"])["items"][0]["status"] == "reserved"

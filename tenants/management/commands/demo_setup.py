@@ -37,6 +37,7 @@ class Command(BaseCommand):
         call_command("import_catalog", options["catalog"], schema="demo", verbosity=0)
         seller = Seller.objects.get(pk=result.seller.pk)
         self.stdout.write(self.style.SUCCESS("Demo seller ready."))
+        self.stdout.write(f"  Dashboard:     {seller_absolute_url(seller=seller, path='/')}")
         self.stdout.write(f"  Seller admin:  {seller_absolute_url(seller=seller, path='/admin/')}")
         self.stdout.write(f"  Login:         {DEMO_EMAIL} / {DEMO_PASSWORD}")
         self.stdout.write(

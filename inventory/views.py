@@ -1,0 +1,178 @@
+"""Catalog pages of the dashboard: products with stock per variant, edits, adjustments, CSV import/export."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from inventory.catalog_csv import COLUMNS, ZERO_DECIMAL_CURRENCIES, CatalogFileError, RowError, parse_catalog_csv
+from inventory.forms import CatalogUploadForm, ProductForm, StockAdjustForm, VariantFormSet, catalog_rows
+from inventory.models import Product, StockMovement, Variant
+from inventory.selectors import product_list
+from inventory.services import StockError, catalog_import, stock_adjust
+from livestreams.selectors import format_minor
+from tenants.views import seller_of, staff_required
+
+
+def _actor(request: HttpRequest) -> str:
+    return str(getattr(request.user, "email", "") or request.user.get_username())
+
+
+@staff_required
+def products(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()[:100]
+    rows = [
+        {"product": p, "price": format_minor(p.price_minor, p.currency), "variants": list(p.variants.all())}
+        for p in product_list(search=search)
+    ]
+    template = "inventory/_product_rows.html" if request.htmx else "inventory/products.html"  # type: ignore[attr-defined]
+    return render(request, template, {"rows": rows, "search": search})
+
+
+def _save_product(
+    *, form: ProductForm, new_variants: list[dict[str, Any]], product: Product | None, actor: str
+) -> None:
+    """Upsert through the catalog import service (the one writer of products and variants). Existing
+    variants keep their stock, read under lock in the same transaction so a concurrent sale is not undone."""
+    with transaction.atomic():
+        existing = list(Variant.objects.select_for_update().filter(product=product)) if product else []
+        kept = [{"label": v.label, "sku": v.sku} for v in existing]
+        rows = catalog_rows(
+            product=form,
+            variants=kept + new_variants or [{"label": "", "sku": "", "stock": 0}],
+            current_stock={v.label.lower(): v.stock_on_hand for v in existing},
+        )
+        catalog_import(rows=rows, actor=actor)
+
+
+def _filled(formset: Any) -> list[dict[str, Any]]:
+    return [f.cleaned_data for f in formset.forms if f.cleaned_data and f.has_changed()]
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def product_create(request: HttpRequest) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+    form = ProductForm(data, initial={"currency": seller_of(request).currency})
+    formset = VariantFormSet(data, prefix="variants")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        if Product.objects.filter(code__iexact=form.cleaned_data["code"]).exists():
+            form.add_error("code", _("Another product already uses this code."))
+        else:
+            try:
+                _save_product(form=form, new_variants=_filled(formset), product=None, actor=_actor(request))
+            except CatalogFileError as exc:
+                form.add_error(None, "; ".join(e.message for e in exc.errors))
+            else:
+                messages.success(request, _("Product created."))
+                return redirect("product_edit", code=form.cleaned_data["code"])
+    return render(request, "inventory/product_form.html", {"form": form, "formset": formset, "product": None})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def product_edit(request: HttpRequest, code: str) -> HttpResponse:
+    product = get_object_or_404(Product.objects.prefetch_related("variants"), code__iexact=code)
+    initial: dict[str, Any] = {"code": product.code, "name": product.name, "currency": product.currency}
+    initial["price"] = product.price_minor / (1 if product.currency in ZERO_DECIMAL_CURRENCIES else 100)
+    data = request.POST if request.method == "POST" else None
+    form = ProductForm(data, initial=initial)
+    form.fields["code"].disabled = True
+    formset = VariantFormSet(data, prefix="variants")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            _save_product(form=form, new_variants=_filled(formset), product=product, actor=_actor(request))
+        except CatalogFileError as exc:
+            form.add_error(None, "; ".join(e.message for e in exc.errors))
+        else:
+            messages.success(request, _("Product saved."))
+            return redirect("product_edit", code=product.code)
+    movements = StockMovement.objects.filter(variant__product=product).select_related("variant")[:20]
+    return render(
+        request,
+        "inventory/product_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "product": product,
+            "variants": list(product.variants.all()),
+            "movements": movements,
+            "adjust_form": StockAdjustForm(),
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["POST"])
+def stock_adjust_view(request: HttpRequest) -> HttpResponse:
+    form = StockAdjustForm(request.POST)
+    variant = get_object_or_404(Variant.objects.select_related("product"), pk=request.POST.get("variant_id") or 0)
+    if form.is_valid():
+        try:
+            stock_adjust(
+                variant_id=variant.pk,
+                on_hand_delta=form.cleaned_data["delta"],
+                actor=_actor(request),
+                note=form.cleaned_data["note"],
+            )
+        except StockError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Stock updated."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("product_edit", code=variant.product.code)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def catalog_import_view(request: HttpRequest) -> HttpResponse:
+    """Step 1: upload → every row checked, errors listed by line, nothing written. Step 2: confirm → import."""
+    form = CatalogUploadForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            text = form.text()
+            rows = parse_catalog_csv(text)
+            if request.POST.get("confirm") == "1":
+                summary = catalog_import(rows=rows, actor=_actor(request))
+                messages.success(
+                    request,
+                    _("Imported: %(created)s products created, %(updated)s updated, %(variants)s variants created.")
+                    % {
+                        "created": summary.products_created,
+                        "updated": summary.products_updated,
+                        "variants": summary.variants_created,
+                    },
+                )
+                return redirect("products")
+            context.update(rows=rows, csv_text=text)
+        except CatalogFileError as exc:
+            context["errors"] = exc.errors
+        except ValidationError as exc:
+            context["errors"] = [RowError(1, " ".join(exc.messages))]
+    return render(request, "inventory/import.html", context)
+
+
+@staff_required
+def catalog_export(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="catalog.csv"'
+    writer = csv.writer(response)
+    writer.writerow(COLUMNS)
+    for product in product_list():
+        exponent = 0 if product.currency in ZERO_DECIMAL_CURRENCIES else 2
+        price = f"{product.price_minor / 10**exponent:.{exponent}f}"
+        for variant in product.variants.all():
+            writer.writerow(
+                [product.code, product.name, price, product.currency, variant.label, variant.sku, variant.stock_on_hand]
+            )
+    return response
