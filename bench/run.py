@@ -19,6 +19,7 @@ BENCHES = [
     ("Intent engine", ["bench/intent_throughput.py"]),
     ("Ingest vs peer", ["bench/ingest.py"]),
     ("Sold-out burst", ["bench/burst.py"]),
+    ("Claims stage scaling", ["bench/scaling.py"]),
     ("Replies", ["bench/messages.py"]),
 ]
 

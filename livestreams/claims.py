@@ -28,7 +28,7 @@ from livestreams.intent.openai_engine import OpenAIIntentEngine
 from livestreams.intent.types import CatalogProduct, ClaimItem, Intent, IntentResult, LiveContext
 from livestreams.live_events import publish_live_event
 from livestreams.models import Comment, FeaturedProductChange, LiveSession
-from livestreams.services import live_session_current
+from livestreams.services import CommentDecision, comments_record_decisions, live_session_current
 from livestreams.streams import keys
 from livestreams.streams.connection import get_redis
 from livestreams.streams.events import ClaimDecided, ClaimWork
@@ -72,7 +72,7 @@ def comments_claim(*, schema_name: str, works: list[ClaimWork]) -> list[ClaimOut
     featured = _featured_at(comments, lives)
     outcomes: list[ClaimOutcome] = []
     results: dict[int, IntentResult] = {}
-    decided_now: list[Comment] = []
+    decided_now: list[CommentDecision] = []
     for comment in comments:
         live = lives[comment.pk]
         if comment.kind == Comment.Kind.MESSAGE:
@@ -96,10 +96,18 @@ def comments_claim(*, schema_name: str, works: list[ClaimWork]) -> list[ClaimOut
                 review_reason or "",
             )
             comment.parse_result, comment.decided_at = _result_as_json(result, latency_ms=outcome.latency_ms), now
-            decided_now.append(comment)
+            decided_now.append(
+                CommentDecision(
+                    comment_id=comment.pk,
+                    intent=result.intent,
+                    parse_result=comment.parse_result,
+                    needs_review=needs_review,
+                    review_reason=review_reason or "",
+                )
+            )
         results[comment.pk] = result
         outcomes.append(outcome)
-    Comment.objects.bulk_update(decided_now, ["intent", "parse_result", "needs_review", "review_reason", "decided_at"])
+    comments_record_decisions(decisions=decided_now, decided_at=now)
     _act(
         schema_name=schema_name,
         seller=seller,

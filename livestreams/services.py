@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from livestreams.models import Comment, LiveSession
@@ -169,3 +171,39 @@ def _from_unix(value: str) -> datetime | None:
         return datetime.fromtimestamp(float(value), tz=UTC)
     except (ValueError, OverflowError):
         return None
+
+
+@dataclass(frozen=True)
+class CommentDecision:
+    comment_id: int
+    intent: str
+    parse_result: dict[str, Any]
+    needs_review: bool
+    review_reason: str
+
+
+def comments_record_decisions(*, decisions: list[CommentDecision], decided_at: datetime) -> None:
+    """Store the engine's decision on each comment, in one statement; a comment decided before keeps its
+    first decision (a redelivery never rewrites it)."""
+    if not decisions:
+        return
+    table = Comment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} AS c
+            SET intent = v.intent, parse_result = v.parse_result, needs_review = v.needs_review,
+                review_reason = v.review_reason, decided_at = %s
+            FROM unnest(%s::bigint[], %s::text[], %s::jsonb[], %s::boolean[], %s::text[])
+                AS v(id, intent, parse_result, needs_review, review_reason)
+            WHERE c.id = v.id AND c.decided_at IS NULL
+            """,  # noqa: S608 (the table name is ours)
+            [
+                decided_at,
+                [d.comment_id for d in decisions],
+                [d.intent for d in decisions],
+                [json.dumps(d.parse_result) for d in decisions],
+                [d.needs_review for d in decisions],
+                [d.review_reason for d in decisions],
+            ],
+        )

@@ -1,0 +1,123 @@
+"""Benchmark: the claims stage with 1 and then 2 consumer processes, for 8 sellers at once.
+
+Each seller gets 300 stored claim comments on a 50-unit variant, queued on its shard's claims stream; then
+K `run_consumer claims` processes start and the time until every comment is decided is measured. Sellers
+spread over the shards, so a second consumer takes half of them (one seller's claims stay on one consumer,
+in order). Prints claims/s for K = 1 and K = 2.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import psycopg
+
+from bench.common import ROOT, manage, scratch_database
+
+SELLERS = 8
+CLAIMS_PER_SELLER = 300
+
+SETUP = """
+import time, django
+django.setup()
+from django.utils import timezone
+from django_tenants.utils import schema_context
+from inventory.models import Product, Variant
+from livestreams.models import Comment, LiveSession
+from livestreams.streams.events import ClaimWork
+from livestreams.streams.publish import publish_many
+from payments.models import Order, Reservation, Buyer
+from inventory.models import StockMovement
+for n in range({sellers}):
+    schema = f"scale{{n}}"
+    with schema_context(schema):
+        Reservation.objects.all().delete(); StockMovement.objects.all().delete(); Order.objects.all().delete()
+        product, _ = Product.objects.get_or_create(
+            code="S1", defaults=dict(name="Hot", price_minor=100, currency="MXN"))
+        Variant.objects.update_or_create(product=product, label="", defaults=dict(stock_on_hand=50, reserved=0))
+        live = LiveSession.objects.filter(status="live").first() or LiveSession.objects.create(
+            platform="facebook", page_external_id=f"70{{n}}", status="live", started_at=timezone.now(),
+            featured_product=product)
+        Comment.objects.all().delete()
+        Comment.objects.bulk_create([Comment(live_session=live, platform="facebook", external_id=f"{{schema}}_{{i}}",
+            author_platform_id=f"p{{i}}", text="mío", received_at=timezone.now(), is_candidate=True)
+            for i in range({claims})])
+        ids = list(Comment.objects.order_by("id").values_list("id", flat=True))
+    publish_many(stage="claims", schema_name=schema, entries=[
+        ClaimWork(schema=schema, comment_id=str(i), received_time=repr(time.time())).to_fields() for i in ids])
+"""
+
+
+def main() -> int:
+    with scratch_database("livestreamsell_bench_scaling") as database_url:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "STREAM_KEY_PREFIX": f"lssscale-{uuid.uuid4().hex[:8]}",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+        manage("migrate_platform", "-v0", env=env)
+        for n in range(SELLERS):
+            manage(
+                "create_seller",
+                f"--schema=scale{n}",
+                f"--name=Scale {n}",
+                f"--domain=scale-{n}.localhost",
+                f"--facebook-page=70{n}",
+                env=env,
+            )
+        rates = {}
+        for consumers in (1, 2):
+            subprocess.run(
+                [sys.executable, "-c", SETUP.format(sellers=SELLERS, claims=CLAIMS_PER_SELLER)],
+                env=env,
+                cwd=ROOT,
+                check=True,
+            )
+            total = SELLERS * CLAIMS_PER_SELLER
+            started = time.monotonic()
+            processes = [
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "run_consumer", "claims", "--block-ms", "50"],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=subprocess.DEVNULL,
+                )
+                for _ in range(consumers)
+            ]
+            try:
+                while _decided(database_url) < total:
+                    if time.monotonic() - started > 300:
+                        raise RuntimeError("the claims consumers did not finish within 300 s")
+                    time.sleep(0.2)
+                elapsed = time.monotonic() - started
+            finally:
+                for process in processes:
+                    process.terminate()
+                    process.wait(timeout=30)
+            rates[consumers] = total / elapsed
+            print(
+                f"claims stage, {consumers} consumer process(es): {total} claims of {SELLERS} sellers decided in "
+                f"{elapsed:.1f} s = {rates[consumers]:.0f} claims/s (process start included)"
+            )
+        print(f"scaling 1 -> 2 consumers: {rates[2] / rates[1]:.2f}x")
+    return 0
+
+
+def _decided(database_url: str) -> int:
+    query = " UNION ALL ".join(
+        f"SELECT count(*) FROM scale{n}.livestreams_comment WHERE decided_at IS NOT NULL"  # noqa: S608 (our ints)
+        for n in range(SELLERS)
+    )
+    with psycopg.connect(database_url) as conn:
+        return sum(row[0] for row in conn.execute(query).fetchall())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
