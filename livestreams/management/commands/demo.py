@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from livestreams.demo_summary import demo_summary
+from livestreams.demo import demo_let_one_hold_expire, demo_pay_orders, demo_summary
 from livestreams.simulation import SimulationError, read_script, simulate_live
 from tenants.management.commands.demo_setup import DEMO_EMAIL, DEMO_PASSWORD
 
@@ -41,6 +41,7 @@ class Command(BaseCommand):
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
+            "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
         }
         processes = [
             subprocess.Popen(
@@ -78,7 +79,22 @@ class Command(BaseCommand):
                 timeout=300,
                 progress=self._progress,
             )
-            self.stdout.write("")
+            if sys.stdout.isatty():
+                self.stdout.write("")
+            paid = demo_pay_orders(
+                schema_name="demo",
+                live_id=simulation.live_id,
+                count=4,
+                server_url=f"http://127.0.0.1:{port}",
+                host="demo.localhost",
+            )
+            self.stdout.write(f"{paid} buyers paid on the local test checkout.")
+            expiry = demo_let_one_hold_expire(schema_name="demo", live_id=simulation.live_id)
+            if expiry is not None:
+                self.stdout.write(
+                    f"{expiry['expired_buyer']} never paid for {expiry['product']}: the hold ended and "
+                    f"{expiry['promoted_buyer']}, first in line, got it."
+                )
             summary = demo_summary(schema_name="demo", live_id=simulation.live_id)
             self._print_summary(summary, simulation.sent_seconds)
             self.stdout.write(
@@ -113,6 +129,10 @@ class Command(BaseCommand):
         raise CommandError(f"The web server did not answer {url} within 60 s.")
 
     def _progress(self, sent: int, total: int) -> None:
+        if not sys.stdout.isatty():  # a log, not a screen: a line now and then
+            if sent == total or sent // 50 != (sent - 1) // 50:
+                self.stdout.write(f"  {sent}/{total} comments sent")
+            return
         width = 40
         done = int(width * sent / total)
         self.stdout.write(f"\r  [{'#' * done}{'.' * (width - done)}] {sent}/{total} comments", ending="")
