@@ -21,6 +21,7 @@ BENCHES = [
     ("Sold-out burst", ["bench/burst.py"]),
     ("Claims stage scaling", ["bench/scaling.py"]),
     ("Replies", ["bench/messages.py"]),
+    ("End to end", ["bench/e2e.py"]),
 ]
 
 

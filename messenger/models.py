@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class OutboundMessage(models.Model):
@@ -13,9 +14,12 @@ class OutboundMessage(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         DEAD = "dead", "Dead"
+        # Nothing was sent on purpose (e.g. the 24-hour window was closed); the cart page shows the news.
+        SKIPPED = "skipped", "Not sent"
 
     platform = models.CharField(max_length=16)
     page_external_id = models.CharField(max_length=64)
@@ -25,6 +29,8 @@ class OutboundMessage(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     body = models.JSONField(help_text="The message object sent to the Send API.")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    # What the buyer reads (the text of the body), for the dashboard and the admin.
+    text = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error_code = models.CharField(max_length=32, blank=True)
     last_error_message = models.CharField(max_length=500, blank=True)
@@ -35,7 +41,18 @@ class OutboundMessage(models.Model):
     order = models.ForeignKey(
         "payments.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="outbound_messages"
     )
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When the sender may (re)try a queued row; rows are queued due now unless said otherwise.
+    next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    # Why we wrote to the buyer (ReplyWork.reason, or "claim_added" for a later claim in the same live).
+    reason = models.CharField(max_length=24, blank=True)
+    # Natural key of the work that caused the row: a redelivered ReplyWork finds its row instead of adding one.
+    idempotency_key = models.CharField(max_length=160, null=True, blank=True)
+    # The sender that claimed the row (status sending) owns it until lease_expires_at; a sender whose lease
+    # was taken over records nothing.
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # A previous attempt may have reached Meta without us learning the answer (read timeout, killed sender).
+    delivery_uncertain = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -49,6 +66,17 @@ class OutboundMessage(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="sent") | ~Q(external_message_id=""), name="outbound_sent_has_message_id"
             ),
+            models.UniqueConstraint(fields=["idempotency_key"], name="outbound_idempotency_key_unique"),
+            models.CheckConstraint(
+                condition=~Q(status="sending") | Q(lease_expires_at__isnull=False), name="outbound_sending_has_lease"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="queued") | Q(next_attempt_at__isnull=False), name="outbound_queued_has_due_time"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(status="queued"), name="outbound_queued_due_idx"),
+            models.Index(fields=["lease_expires_at"], condition=Q(status="sending"), name="outbound_sending_lease_idx"),
         ]
 
     def __str__(self) -> str:

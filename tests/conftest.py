@@ -29,13 +29,28 @@ OWNER_PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
+def django_db_setup(django_test_environment: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
+    """Create the test database for every run. pytest-django creates it only when some collected test asks
+    for `db`; a run of `committed_seller` tests alone would otherwise write to the development database."""
+    from django.test.utils import setup_databases, teardown_databases
+
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        db_cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"})  # type: ignore[arg-type]
+        assert connection.settings_dict["NAME"].startswith("test_"), "tests must never touch a real database"
         call_command("migrate_platform", verbosity=0)
         for seller in (SELLER_A, SELLER_B):
             seller_provision(
                 **seller, owner_email=f"owner@{seller['domain']}", owner_password=OWNER_PASSWORD, page_token="tok"
             )
+    yield
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        # Threads of the app under test (asgiref executors, servers) may still hold a connection.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        teardown_databases(db_cfg, verbosity=0)
 
 
 @pytest.fixture(scope="session", autouse=True)

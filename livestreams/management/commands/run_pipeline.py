@@ -12,10 +12,14 @@ from django.db import connections
 from livestreams.scheduler import run_scheduler
 from livestreams.streams.consumer import StreamConsumer
 from livestreams.streams.stages import STAGE_HANDLERS, get_stage
+from messenger.sender import run_sender
 
 
 class Command(BaseCommand):
-    help = "Run all stages (one thread each) and the scheduler until SIGTERM/SIGINT, which drains and stops them."
+    help = (
+        "Run all stages (one thread each), the scheduler and the message sender until SIGTERM/SIGINT, which "
+        "drains and stops them."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--block-ms", type=int, default=200, help="Longest wait for new entries (default 200).")
@@ -27,6 +31,8 @@ class Command(BaseCommand):
             consumer.stop_requested = stop
         threads = [threading.Thread(target=self._run, args=(c.run,), name=c.stage.name) for c in consumers]
         threads.append(threading.Thread(target=self._run, args=(lambda: run_scheduler(stop=stop),), name="scheduler"))
+
+        threads.append(threading.Thread(target=self._run, args=(lambda: run_sender(stop=stop),), name="sender"))
 
         def request_stop(signum: int, frame: object) -> None:
             stop.set()

@@ -1,0 +1,77 @@
+"""Which sellers have outbound messages due: a small Redis sorted set (member = schema, score = due time in
+ms), so the sender never scans every schema. PostgreSQL is the truth; `due_rebuild` restores the set.
+
+Protocol that loses no schema: writers `mark_due` after commit (ZADD LT: only ever brings a due time
+forward); the sender `forget` a schema *before* it reads the schema's next due time from PostgreSQL and
+marks it again if anything is left. A row committed after that read marks the schema itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.db.models import Min
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from livestreams.streams.connection import get_redis
+from messenger.models import OutboundMessage
+from tenants.models import Seller
+
+logger = logging.getLogger(__name__)
+
+
+def due_key() -> str:
+    return f"{settings.STREAM_KEY_PREFIX}:messenger:due"
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def mark_due(*, schema_name: str, at: datetime) -> None:
+    get_redis().zadd(due_key(), {schema_name: _ms(at)}, lt=True)
+
+
+def forget(*, schema_name: str) -> None:
+    get_redis().zrem(due_key(), schema_name)
+
+
+def due_schemas(*, now: datetime, limit: int = 200) -> list[str]:
+    return list(get_redis().zrangebyscore(due_key(), "-inf", _ms(now), start=0, num=limit))
+
+
+def next_due_at() -> datetime | None:
+    """The earliest moment a queued row becomes due or a sending lease runs out, in the current schema."""
+    queued = OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED).aggregate(at=Min("next_attempt_at"))
+    leased = OutboundMessage.objects.filter(status=OutboundMessage.Status.SENDING).aggregate(at=Min("lease_expires_at"))
+    moments = [m for m in (queued["at"], leased["at"]) if m is not None]
+    return min(moments) if moments else None
+
+
+def settle(*, schema_name: str) -> None:
+    """After claiming from a schema: drop it from the set, then put it back at its next due time, if any."""
+    forget(schema_name=schema_name)
+    upcoming = next_due_at()
+    if upcoming is not None:
+        mark_due(schema_name=schema_name, at=upcoming)
+
+
+def due_rebuild() -> int:
+    """Re-add every seller with queued or leased rows (after a Redis restart, and periodically as a safety net).
+    Returns how many sellers have messages pending."""
+    skip = {get_public_schema_name(), getattr(settings, "TENANT_BASE_SCHEMA", "")}
+    pending = 0
+    for schema_name in Seller.objects.exclude(schema_name__in=skip).values_list("schema_name", flat=True):
+        try:
+            with schema_context(schema_name):
+                upcoming = next_due_at()
+        except DatabaseError:  # a seller being deleted right now: nothing of theirs to send
+            logger.warning("messenger due-set rebuild skipped %s", schema_name, exc_info=True)
+            continue
+        if upcoming is not None:
+            mark_due(schema_name=schema_name, at=upcoming)
+            pending += 1
+    return pending

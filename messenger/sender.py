@@ -1,0 +1,278 @@
+"""The sender: takes due outbox rows of every seller and delivers them concurrently.
+
+One asyncio loop keeps up to MESSENGER_SENDER_CONCURRENCY sends in flight over one pooled httpx client;
+every database step (claim, record) runs on one dedicated thread, so the ORM stays synchronous and one
+connection is reused. Sellers with due rows come from the Redis due-set (`messenger.due`); rows are claimed
+with a lease, so several senders (threads or processes) never send the same row, and a row of a sender that
+died mid-send is taken again once its lease runs out.
+
+Embed with `run_sender(stop=threading.Event())` (run_pipeline, the demo) or run `manage.py run_sender`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import close_old_connections, connections
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from livestreams.live_events import live_group
+from messenger import due, graph_client
+from messenger.graph_client import (
+    GraphAlreadyRepliedError,
+    GraphRetryableError,
+    GraphTerminalError,
+    GraphTokenError,
+    Recipient,
+)
+from messenger.models import OutboundMessage
+from messenger.ratelimit import take_token
+from messenger.selectors import PageAccess, page_access, page_access_forget
+from messenger.services import SendJob, SendOutcome, outbound_claim_due, outbound_record
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+# A bucket wait longer than this puts the row back in the queue instead of holding a send slot.
+INLINE_WAIT_SECONDS = 0.5
+# After the first send of a batch finishes, wait this long for others so results are recorded together.
+RECORD_GATHER_SECONDS = 0.02
+# Bucket calls in flight at once: the loop's Redis client pools at most 100 connections, shared with others.
+REDIS_CALLS_IN_FLIGHT = 32
+
+
+@dataclass(frozen=True, slots=True)
+class _Work:
+    job: SendJob
+    access: PageAccess
+
+
+def run_sender(*, stop: threading.Event) -> None:
+    """Send due outbound messages until `stop` is set; then finish the sends in flight and return."""
+    asyncio.run(_Sender(stop=stop).run())
+
+
+class _Sender:
+    def __init__(self, *, stop: threading.Event) -> None:
+        self.stop = stop
+        self.concurrency = max(1, int(settings.MESSENGER_SENDER_CONCURRENCY))
+        self.backend = settings.MESSENGER_BACKEND
+        self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="messenger-sender-db")
+        self.next_rebuild = 0.0
+        self.redis_slots: asyncio.Semaphore | None = None
+
+    async def _in_db(self, fn: Callable[..., T], *args: object) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.db, fn, *args)
+
+    async def run(self) -> None:
+        logger.info("messenger sender started (backend=%s, concurrency=%s)", self.backend, self.concurrency)
+        self.redis_slots = asyncio.Semaphore(REDIS_CALLS_IN_FLIGHT)
+        # One single-connection client per send slot: httpx's pool bookkeeping grows with the connections it
+        # holds, and at a few hundred connections in one pool it, not Meta, would bound the rate.
+        ssl_context = httpx.create_ssl_context()
+        clients: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
+        for _ in range(self.concurrency):
+            clients.put_nowait(graph_client.new_async_client(max_connections=1, ssl_context=ssl_context))
+        in_flight: set[asyncio.Task[SendOutcome]] = set()
+        finished: list[SendOutcome] = []
+        publishing: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                if finished:
+                    events = await self._in_db(self._record, finished)
+                    finished = []
+                    if events:
+                        publishing.add(asyncio.create_task(self._publish(events)))
+                        publishing = {task for task in publishing if not task.done()}
+                if self.stop.is_set() and not in_flight:
+                    break
+                claimed = 0
+                free = self.concurrency - len(in_flight)
+                if not self.stop.is_set() and (free >= max(1, self.concurrency // 4) or not in_flight):
+                    try:
+                        works = await self._in_db(self._claim, free)
+                    except Exception:  # PostgreSQL or Redis away: keep the sends in flight, try again shortly
+                        logger.exception("messenger: claiming due messages failed; retrying")
+                        works = []
+                        await asyncio.sleep(1.0)
+                    for work in works:
+                        in_flight.add(asyncio.create_task(self._deliver(clients, work)))
+                        claimed += 1
+                if in_flight:
+                    poll = 0.01 if claimed else settings.MESSENGER_SENDER_IDLE_SECONDS
+                    done, _ = await asyncio.wait(in_flight, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
+                    if done and in_flight - done:
+                        more, _ = await asyncio.wait(in_flight - done, timeout=RECORD_GATHER_SECONDS)
+                        done |= more
+                    for task in done:
+                        in_flight.discard(task)
+                        finished.append(task.result())
+                elif not claimed:
+                    await asyncio.sleep(settings.MESSENGER_SENDER_IDLE_SECONDS)
+        finally:
+            for task in in_flight:
+                task.cancel()
+            if publishing:
+                await asyncio.wait(publishing, timeout=5)
+            while not clients.empty():
+                await clients.get_nowait().aclose()
+            await self._in_db(connections.close_all)
+            self.db.shutdown(wait=True)
+            logger.info("messenger sender stopped")
+
+    # -- database thread -----------------------------------------------------------------------------
+
+    def _claim(self, free: int) -> list[_Work]:
+        close_old_connections()
+        if time.monotonic() >= self.next_rebuild:
+            self.next_rebuild = time.monotonic() + settings.MESSENGER_DUE_REBUILD_SECONDS
+            pending = due.due_rebuild()
+            logger.info("messenger due-set rebuilt from PostgreSQL: %s sellers with pending messages", pending)
+        schemas = due.due_schemas(now=timezone.now())
+        share = max(1, free // max(1, len(schemas)))
+        works: list[_Work] = []
+        for schema_name in schemas:
+            if len(works) >= free:
+                break
+            try:
+                with schema_context(schema_name):
+                    jobs = outbound_claim_due(schema_name=schema_name, limit=min(share, free - len(works)))
+                    due.settle(schema_name=schema_name)
+            except Exception:  # one broken seller (dropped schema…) must not stop everyone's messages
+                logger.exception("messenger: claiming from %s failed", schema_name)
+                due.forget(schema_name=schema_name)
+                continue
+            for job in jobs:
+                access = (
+                    PageAccess("")
+                    if self.backend == "outbox"
+                    else page_access(platform=job.platform, page_id=job.page_id)
+                )
+                works.append(_Work(job=job, access=access))
+        return works
+
+    def _record(self, outcomes: list[SendOutcome]) -> list[tuple[str, dict[str, Any]]]:
+        """Record outcomes per seller; returns the dashboard events to publish (the records are committed)."""
+        events: list[tuple[str, dict[str, Any]]] = []
+        by_schema: dict[str, list[SendOutcome]] = defaultdict(list)
+        for outcome in outcomes:
+            by_schema[outcome.job.schema_name].append(outcome)
+            if outcome.page_needs_reconnect:
+                page_access_forget(platform=outcome.job.platform, page_id=outcome.job.page_id)
+        for schema_name, schema_outcomes in by_schema.items():
+            try:
+                with schema_context(schema_name):
+                    payloads = outbound_record(outcomes=schema_outcomes, publish_events=False)
+                events += [(schema_name, payload) for payload in payloads]
+            except Exception:  # the rows stay `sending`; their lease runs out and they are taken again
+                logger.exception("messenger: recording %s outcomes of %s failed", len(schema_outcomes), schema_name)
+        return events
+
+    async def _publish(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+        """Tell the sellers' dashboards, from this loop: the synchronous publisher would start an event loop
+        (and a Redis pool) per message on the database thread. Same message shape as publish_live_event."""
+        layer = get_channel_layer()
+        if layer is None:
+            return
+
+        async def one(schema_name: str, payload: dict[str, Any]) -> None:
+            assert self.redis_slots is not None
+            async with self.redis_slots:
+                try:
+                    message = {"type": "live.event", "event": "message", "payload": payload}
+                    await layer.group_send(live_group(schema_name), message)
+                except Exception as exc:  # the dashboard is best effort; delivery goes on
+                    logger.warning("live event message for %s not sent: %s", schema_name, exc.__class__.__name__)
+
+        await asyncio.gather(*(one(schema_name, payload) for schema_name, payload in events))
+
+    # -- event loop ----------------------------------------------------------------------------------
+
+    async def _deliver(self, clients: asyncio.Queue[httpx.AsyncClient], work: _Work) -> SendOutcome:
+        job = work.job
+        if self.backend == "outbox":
+            return SendOutcome(job=job, result="sent", external_id=f"outbox:{job.message_id}")
+        client = await clients.get()  # never empty for long: there are as many clients as sends in flight
+        try:
+            return await self._send(client, work)
+        except Exception as exc:  # a bug or Redis trouble: retried with backoff, never lost
+            logger.exception("messenger: sending %s of %s failed unexpectedly", job.message_id, job.schema_name)
+            return SendOutcome(job=job, result="retry", error_code="internal", error_message=exc.__class__.__name__)
+        finally:
+            clients.put_nowait(client)
+
+    async def _send(self, client: httpx.AsyncClient, work: _Work) -> SendOutcome:
+        job, access = work.job, work.access
+        if access.problem:
+            return SendOutcome(
+                job=job, result="failed", error_code=access.problem, error_message="The page must be reconnected."
+            )
+        if job.kind == OutboundMessage.Kind.MESSAGE and job.delivery_uncertain:
+            # Meta has no idempotency key for messages: sending again could deliver twice. Never twice wins.
+            return SendOutcome(
+                job=job, result="failed", error_code="unconfirmed", error_message="An earlier attempt may have arrived."
+            )
+        while True:
+            assert self.redis_slots is not None, "run() creates the semaphore on its loop"
+            async with self.redis_slots:
+                wait = await take_token(
+                    schema_name=job.schema_name, platform=job.platform, page_id=job.page_id, kind=job.kind
+                )
+            if wait <= 0:
+                break
+            if wait > INLINE_WAIT_SECONDS:
+                return SendOutcome(job=job, result="throttled", retry_after_seconds=wait)
+            await asyncio.sleep(wait)
+        recipient = (
+            Recipient(comment_id=job.recipient_id)
+            if job.kind == OutboundMessage.Kind.PRIVATE_REPLY
+            else Recipient(user_id=job.recipient_id)
+        )
+        try:
+            result = await graph_client.send_message(
+                client,
+                page_id=job.page_id,
+                access_token=access.access_token,
+                recipient=recipient,
+                message=job.body,
+                messaging_type=job.messaging_type,
+            )
+        except GraphAlreadyRepliedError as exc:
+            if job.delivery_uncertain:
+                # Our earlier attempt reached Meta before we learned its answer: that was the reply.
+                return SendOutcome(job=job, result="sent", external_id=f"replied:{job.recipient_id}")
+            return _failed(job, exc)
+        except GraphTokenError as exc:
+            return SendOutcome(
+                job=job, result="failed", error_code=exc.error_code, error_message=str(exc), page_needs_reconnect=True
+            )
+        except GraphTerminalError as exc:
+            return _failed(job, exc)
+        except GraphRetryableError as exc:
+            if exc.uncertain and job.kind == OutboundMessage.Kind.MESSAGE:
+                return SendOutcome(job=job, result="failed", error_code="unconfirmed", error_message=str(exc))
+            return SendOutcome(
+                job=job,
+                result="retry",
+                error_code=exc.error_code,
+                error_message=str(exc),
+                retry_after_seconds=exc.retry_after_seconds,
+                uncertain=exc.uncertain,
+            )
+        return SendOutcome(job=job, result="sent", external_id=result.message_id)
+
+
+def _failed(job: SendJob, exc: GraphTerminalError) -> SendOutcome:
+    return SendOutcome(job=job, result="failed", error_code=exc.error_code, error_message=str(exc))

@@ -1,0 +1,320 @@
+"""Writes of the messenger app: the outbox (enqueue a reply, claim due rows, record what Meta answered).
+
+State machine of an outbound message:
+    queued ──claim──▶ sending ──Meta OK──▶ sent
+       ▲                 │──retryable──▶ queued (next_attempt_at = backoff) ─ after MESSENGER_MAX_ATTEMPTS ─▶ dead
+       └──rate bucket────│──terminal───▶ failed
+    skipped: never sent on purpose (outside the 24-hour window).
+Every transition is a conditional UPDATE on (id, status, lease_token): a sender that lost its lease changes
+nothing. The dashboard hears of each transition on commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from livestreams.live_events import publish_live_event
+from livestreams.streams.events import ReplyWork
+from messenger import due
+from messenger.compose import compose_reply
+from messenger.models import OutboundMessage
+from tenants.models import PageBinding
+
+logger = logging.getLogger(__name__)
+
+# Reasons that may happen more than once for one cart without a comment (each promotion is news).
+REPEATABLE_WITHOUT_COMMENT = frozenset({"promoted", "cancelled", "question", "claim", "waitlisted"})
+KNOWN_CONFLICTS = ("outbound_idempotency_key_unique", "outbound_one_private_reply_per_comment")
+
+
+@dataclass(frozen=True, slots=True)
+class SendJob:
+    """A claimed row, everything the sender needs without touching the database again."""
+
+    schema_name: str
+    message_id: int
+    lease_token: str
+    kind: str
+    platform: str
+    page_id: str
+    recipient_id: str
+    body: dict[str, Any]
+    text: str
+    messaging_type: str
+    attempts: int
+    delivery_uncertain: bool
+    last_error_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class SendOutcome:
+    job: SendJob
+    result: Literal["sent", "retry", "failed", "throttled"]
+    external_id: str = ""
+    error_code: str = ""
+    error_message: str = ""
+    retry_after_seconds: float | None = None
+    uncertain: bool = False
+    page_needs_reconnect: bool = False
+
+
+def idempotency_key_for(*, work: ReplyWork) -> str:
+    """The natural key of a reply: one per (reason, comment); without a comment one per (reason, cart), or
+    per (reason, cart, facts) for news that can repeat. A redelivered ReplyWork maps to the same key."""
+    if work.comment_id:
+        return f"{work.reason}:c{work.comment_id}"
+    key = f"{work.reason}:o{work.order_id or '-'}"
+    if work.reason in REPEATABLE_WITHOUT_COMMENT:
+        key += ":" + hashlib.sha256(f"{work.cart_url}|{work.detail}".encode()).hexdigest()[:32]
+    return key
+
+
+def reply_work_enqueue(*, work: ReplyWork, now: datetime | None = None) -> OutboundMessage | None:
+    """Write the outbox row for `work` (caller: inside the seller's schema and a transaction). Idempotent:
+    a redelivery returns the existing row; a second reply to a comment that has its private reply is refused
+    by the database and nothing is added. Returns None when the buyer gets no message (chatter)."""
+    now = now or timezone.now()
+    key = idempotency_key_for(work=work)
+    existing = OutboundMessage.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    composed = compose_reply(work=work, now=now)
+    if composed is None:
+        return None
+    skipped = bool(composed.skip_code)
+    try:
+        with transaction.atomic():
+            message = OutboundMessage.objects.create(
+                idempotency_key=key,
+                reason=composed.reason,
+                kind=composed.kind,
+                platform=composed.platform,
+                page_external_id=composed.page_external_id,
+                recipient_id=composed.recipient_id,
+                body=composed.body,
+                text=composed.text,
+                comment_id=composed.comment_id,
+                order_id=composed.order_id,
+                status=OutboundMessage.Status.SKIPPED if skipped else OutboundMessage.Status.QUEUED,
+                last_error_code=composed.skip_code,
+                next_attempt_at=None if skipped else now,
+            )
+    except IntegrityError as exc:
+        if not any(name in str(exc) for name in KNOWN_CONFLICTS):
+            raise
+        logger.info("reply %s for %s not queued: the comment or the work was already answered", key, work.schema)
+        return None
+    _after_commit(schema_name=work.schema, message=message)
+    return message
+
+
+def _after_commit(*, schema_name: str, message: OutboundMessage) -> None:
+    payload = event_payload(message)
+    due_at = message.next_attempt_at if message.status == OutboundMessage.Status.QUEUED else None
+
+    def publish() -> None:
+        if due_at is not None:
+            try:
+                due.mark_due(schema_name=schema_name, at=due_at)
+            except Exception as exc:  # the periodic rebuild finds the row; the reply is not lost
+                logger.warning("messenger due-set not updated for %s: %s", schema_name, exc.__class__.__name__)
+        publish_live_event(schema_name=schema_name, event="message", payload=payload)
+
+    transaction.on_commit(publish)
+
+
+def event_payload(message: OutboundMessage) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "kind": message.kind,
+        "recipient_id": message.recipient_id,
+        "status": message.status,
+        "last_error_code": message.last_error_code,
+        "text": message.text,
+    }
+
+
+def outbound_claim_due(*, schema_name: str, limit: int, now: datetime | None = None) -> list[SendJob]:
+    """Claim up to `limit` due rows of the current schema for this sender (status sending, under a lease).
+
+    Rows are taken with FOR UPDATE SKIP LOCKED (a queue: two senders never get the same row) and flipped by a
+    conditional UPDATE. A row still `sending` after its lease ran out belonged to a sender that died while
+    sending: it is taken again and flagged `delivery_uncertain` (Meta may already have it).
+    """
+    now = now or timezone.now()
+    token = uuid.uuid4().hex
+    lease_until = now + timedelta(seconds=settings.MESSENGER_SEND_LEASE_SECONDS)
+    Status = OutboundMessage.Status
+    with transaction.atomic():
+        rows = list(
+            OutboundMessage.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(status=Status.QUEUED, next_attempt_at__lte=now) | Q(status=Status.SENDING, lease_expires_at__lte=now)
+            )
+            .order_by("next_attempt_at", "id")[:limit]
+        )
+        abandoned = [row.pk for row in rows if row.status == Status.SENDING]
+        queued = [row.pk for row in rows if row.status == Status.QUEUED]
+        lease = {"status": Status.SENDING, "lease_token": token, "lease_expires_at": lease_until}
+        claimed = OutboundMessage.objects.filter(pk__in=queued, status=Status.QUEUED).update(**lease)
+        claimed += OutboundMessage.objects.filter(
+            pk__in=abandoned, status=Status.SENDING, lease_expires_at__lte=now
+        ).update(delivery_uncertain=True, **lease)
+        if claimed != len(rows):
+            raise RuntimeError("outbox rows changed under their row locks")  # impossible while we hold the locks
+    jobs = []
+    for row in rows:
+        jobs.append(
+            SendJob(
+                schema_name=schema_name,
+                message_id=row.pk,
+                lease_token=token,
+                kind=row.kind,
+                platform=row.platform,
+                page_id=row.page_external_id,
+                recipient_id=row.recipient_id,
+                body=row.body,
+                text=row.text,
+                # A reply to what the buyer just wrote is a RESPONSE; news about their cart is an UPDATE.
+                messaging_type="RESPONSE" if row.comment_id else "UPDATE",
+                attempts=row.attempts,
+                delivery_uncertain=row.delivery_uncertain or row.pk in abandoned,
+                last_error_code=row.last_error_code,
+            )
+        )
+    return jobs
+
+
+def retry_delay(*, attempts: int, retry_after_seconds: float | None = None) -> float:
+    """Exponential backoff with jitter (half fixed, half random), never sooner than Meta asked."""
+    ceiling = min(
+        settings.MESSENGER_RETRY_MAX_SECONDS, settings.MESSENGER_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)
+    )
+    delay = ceiling / 2 + random.uniform(0, ceiling / 2)
+    return max(delay, retry_after_seconds or 0.0)
+
+
+def outbound_record(
+    *, outcomes: list[SendOutcome], now: datetime | None = None, publish_events: bool = True
+) -> list[dict[str, Any]]:
+    """Record what happened to claimed rows of the current schema (one transaction) and return the dashboard
+    events of the rows that changed; with `publish_events` they are also published on commit (the sender
+    publishes them from its own event loop instead). An outcome whose lease was taken over changes nothing."""
+    now = now or timezone.now()
+    Status = OutboundMessage.Status
+    events: list[dict[str, Any]] = []
+    earliest_retry: datetime | None = None
+    reconnect = {(o.job.platform, o.job.page_id) for o in outcomes if o.page_needs_reconnect}
+    with transaction.atomic():
+        sent = [o for o in outcomes if o.result == "sent"]
+        recorded = _record_sent(outcomes=sent, now=now)
+        events += [
+            _event(o.job, status=Status.SENT, error_code=o.job.last_error_code)
+            for o in sent
+            if o.job.message_id in recorded
+        ]
+        for outcome in outcomes:
+            if outcome.result == "sent":
+                continue
+            job = outcome.job
+            update: dict[str, Any] = {"lease_token": "", "lease_expires_at": None}
+            if outcome.result != "throttled":
+                update |= {
+                    "last_error_code": outcome.error_code[:32],
+                    "last_error_message": outcome.error_message[:500],
+                    "attempts": F("attempts") + 1,
+                }
+            if outcome.result == "throttled":
+                due_at = now + timedelta(seconds=outcome.retry_after_seconds or 1.0)
+                update |= {"status": Status.QUEUED, "next_attempt_at": due_at}
+            elif outcome.result == "retry" and job.attempts + 1 < settings.MESSENGER_MAX_ATTEMPTS:
+                delay = retry_delay(attempts=job.attempts + 1, retry_after_seconds=outcome.retry_after_seconds)
+                due_at = now + timedelta(seconds=delay)
+                uncertain = job.delivery_uncertain or outcome.uncertain
+                update |= {"status": Status.QUEUED, "next_attempt_at": due_at, "delivery_uncertain": uncertain}
+            else:
+                due_at = None
+                update["status"] = Status.DEAD if outcome.result == "retry" else Status.FAILED
+            mine = OutboundMessage.objects.filter(pk=job.message_id, status=Status.SENDING, lease_token=job.lease_token)
+            if not mine.update(**update):
+                logger.warning(
+                    "outbound %s of %s: lease lost, %s dropped", job.message_id, job.schema_name, outcome.result
+                )
+                continue
+            if due_at is not None:
+                earliest_retry = due_at if earliest_retry is None else min(earliest_retry, due_at)
+            error_code = job.last_error_code if outcome.result == "throttled" else outcome.error_code[:32]
+            events.append(_event(job, status=update["status"], error_code=error_code))
+        for platform, page_id in reconnect:
+            page_binding_mark_needs_reconnect(platform=platform, page_id=page_id)
+        schema_name = outcomes[0].job.schema_name if outcomes else ""
+
+        def after_commit() -> None:
+            if earliest_retry is not None:
+                due.mark_due(schema_name=schema_name, at=earliest_retry)
+            for payload in events if publish_events else ():
+                publish_live_event(schema_name=schema_name, event="message", payload=payload)
+
+        transaction.on_commit(after_commit)
+    return events
+
+
+def _record_sent(*, outcomes: list[SendOutcome], now: datetime) -> set[int]:
+    """Mark delivered rows sent in one statement (a rush records hundreds at once); only rows still leased
+    to this sender change. Returns their ids."""
+    if not outcomes:
+        return set()
+    table = OutboundMessage._meta.db_table
+    values = ", ".join(["(%s::bigint, %s, %s)"] * len(outcomes))
+    params: list[Any] = [now]
+    for outcome in outcomes:
+        params += [outcome.job.message_id, outcome.job.lease_token, outcome.external_id[:255]]
+    sql = f"""
+        UPDATE {table} AS m
+        SET status = 'sent', external_message_id = v.external_id, sent_at = %s, attempts = m.attempts + 1,
+            lease_token = '', lease_expires_at = NULL
+        FROM (VALUES {values}) AS v(id, lease_token, external_id)
+        WHERE m.id = v.id AND m.status = 'sending' AND m.lease_token = v.lease_token
+        RETURNING m.id
+    """  # noqa: S608 -- the table name is ours and every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        recorded = {row[0] for row in cursor.fetchall()}
+    for outcome in outcomes:
+        if outcome.job.message_id not in recorded:
+            logger.warning(
+                "outbound %s of %s: lease lost, sent not recorded", outcome.job.message_id, outcome.job.schema_name
+            )
+    return recorded
+
+
+def _event(job: SendJob, *, status: str, error_code: str) -> dict[str, Any]:
+    return {
+        "id": job.message_id,
+        "kind": job.kind,
+        "recipient_id": job.recipient_id,
+        "status": status,
+        "last_error_code": error_code,
+        "text": job.text,
+    }
+
+
+def page_binding_mark_needs_reconnect(*, platform: str, page_id: str) -> bool:
+    """Meta refused the page token (190): stop using it and show the seller the page needs reconnecting."""
+    updated = PageBinding.objects.filter(
+        platform=platform, external_id=page_id, status=PageBinding.Status.ACTIVE
+    ).update(status=PageBinding.Status.NEEDS_RECONNECT, updated_at=timezone.now())
+    if updated:
+        logger.error("page %s:%s needs reconnecting: Meta refused its token", platform, page_id)
+    return bool(updated)

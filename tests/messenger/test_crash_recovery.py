@@ -1,0 +1,89 @@
+"""Processes killed with SIGKILL at the worst moment: no reply lost, none written or sent twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from livestreams.streams import keys
+from livestreams.streams.connection import get_redis
+from livestreams.streams.publish import publish
+from messenger.models import OutboundMessage
+from payments.models import Buyer
+from tenants.models import PageBinding, Seller
+from tests.fakes.graph_server import FakeGraph
+from tests.messenger.conftest import enqueue, rows
+from tests.messenger.helpers import claimed_comment, work_fields
+from tests.messenger.test_sender import claim_fields, live_on, statuses
+from tests.processes import ManageProcess, wait_until
+
+
+def test_a_sender_killed_between_send_and_record_never_sends_twice(
+    committed_seller: Seller, page: PageBinding, graph: FakeGraph
+) -> None:
+    schema = committed_seller.schema_name
+    for fields in claim_fields(schema, page, 10, prefix="k"):
+        enqueue(schema, fields)
+    with schema_context(schema):
+        _, order = claimed_comment(live=live_on(page), external_id="k-dm", buyer="psid-k-dm")
+        Buyer.objects.filter(platform_user_id="psid-k-dm").update(last_message_at=timezone.now() - timedelta(hours=1))
+    graph.open_window("psid-k-dm")
+    enqueue(schema, work_fields(schema=schema, reason="paid", order=order))
+    graph.slow_next(60, times=11)  # Meta takes every message, but its answers never arrive before the kill
+    env = {
+        "MESSENGER_BACKEND": "graph",
+        "META_GRAPH_URL": graph.base_url,
+        "META_GRAPH_TIMEOUT_SECONDS": "30",
+        "MESSENGER_SEND_LEASE_SECONDS": "2",
+        "MESSENGER_SENDER_IDLE_SECONDS": "0.05",
+    }
+
+    victim = ManageProcess("run_sender", **env)
+    wait_until(lambda: len(graph.delivered) == 11, timeout=30, what="Meta to receive all 11 messages")
+    victim.kill()
+    assert statuses(schema) == {"sending": 11}
+
+    rescuer = ManageProcess("run_sender", **env)
+    try:
+        wait_until(lambda: statuses(schema) == {"sent": 10, "failed": 1}, timeout=30, what="the rescuer to settle all")
+    finally:
+        assert rescuer.terminate() == 0
+
+    assert len(graph.delivered) == 11  # nothing reached the buyer twice
+    assert all(graph.replies_to(f"k-{n}") == 1 for n in range(10))
+    assert graph.answered(10900) == 10  # Meta's one-reply rule told us the first attempts had landed
+    by_recipient = {row.recipient_id: row for row in rows(schema)}
+    assert {by_recipient[f"k-{n}"].external_message_id for n in range(10)} == {f"replied:k-{n}" for n in range(10)}
+    dm = by_recipient["psid-k-dm"]
+    assert (dm.status, dm.last_error_code) == ("failed", "unconfirmed")  # no idempotency for messages: not resent
+
+
+def test_a_replies_consumer_killed_mid_batch_writes_each_reply_once(
+    committed_seller: Seller, page: PageBinding
+) -> None:
+    schema = committed_seller.schema_name
+    total = 200
+    for fields in claim_fields(schema, page, total, prefix="q"):
+        publish(stage="replies", schema_name=schema, fields=fields)
+    env = {"STREAM_VISIBILITY_TIMEOUT": "1", "STREAM_SHARD_LEASE": "1", "MESSENGER_BACKEND": "outbox"}
+
+    def written() -> int:
+        with schema_context(schema):
+            return OutboundMessage.objects.count()
+
+    victim = ManageProcess("run_consumer", "replies", "--batch-size", str(total), **env)
+    wait_until(lambda: written() > 20, timeout=60, what="the first consumer to write some replies")
+    victim.kill()
+    assert written() < total
+
+    rescuer = ManageProcess("run_consumer", "replies", **env)
+    try:
+        wait_until(lambda: written() == total, timeout=60, what="every reply written")
+        stream = keys.stage_stream("replies", keys.shard_of(schema))
+        wait_until(lambda: get_redis().xpending(stream, "replies")["pending"] == 0, what="every entry acknowledged")
+    finally:
+        assert rescuer.terminate() == 0
+    with schema_context(schema):
+        assert OutboundMessage.objects.values("comment_id").distinct().count() == total  # one per comment
