@@ -79,6 +79,8 @@ class StreamConsumer:
         self.stop_requested = threading.Event()
         self._groups_ready: set[int] = set()
         self._last_trim = 0.0
+        self._last_recovery = float("-inf")
+        self._last_heartbeat = float("-inf")
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
@@ -108,8 +110,12 @@ class StreamConsumer:
         """One round: renew/claim shard leases, retry or dead-letter stale entries, read new ones."""
         self._heartbeat_and_balance()
         handled = 0
-        for shard in sorted(self.owned):
-            handled += self._recover_stale(shard)
+        # Stale entries can only appear after a visibility timeout: looking for them every loop would cost a
+        # round trip per shard before every read.
+        if time.monotonic() - self._last_recovery >= min(1.0, settings.STREAM_VISIBILITY_TIMEOUT / 2):
+            self._last_recovery = time.monotonic()
+            for shard in sorted(self.owned):
+                handled += self._recover_stale(shard)
         handled += self._read_new()
         self._trim_acknowledged()
         if not connection.in_atomic_block:  # never close a connection an embedding caller holds a transaction on
@@ -119,6 +125,10 @@ class StreamConsumer:
     # -- shard ownership -----------------------------------------------------------------------------
 
     def _heartbeat_and_balance(self) -> None:
+        """Renew our leases and take or give back shards; at most three times per lease period."""
+        if time.monotonic() - self._last_heartbeat < settings.STREAM_SHARD_LEASE / 3:
+            return
+        self._last_heartbeat = time.monotonic()
         now_ms = int(time.time() * 1000)
         lease_ms = int(settings.STREAM_SHARD_LEASE * 1000)
         members = keys.consumers_key(self.stage.name)
@@ -129,9 +139,12 @@ class StreamConsumer:
         live_consumers = max(1, int(pipe.execute()[-1]))
         fair_share = math.ceil(settings.STREAM_SHARDS / live_consumers)
 
-        for shard in list(self.owned):
-            owner_key = keys.shard_owner_key(self.stage.name, shard)
-            if not self.redis.eval(RENEW_IF_MINE, 1, owner_key, self.name, lease_ms):
+        owned = sorted(self.owned)
+        renew = self.redis.pipeline(transaction=False)
+        for shard in owned:
+            renew.eval(RENEW_IF_MINE, 1, keys.shard_owner_key(self.stage.name, shard), self.name, lease_ms)
+        for shard, renewed in zip(owned, renew.execute(), strict=True):
+            if not renewed:
                 self.owned.discard(shard)  # our lease lapsed and someone else took it
         while len(self.owned) > fair_share:  # give shards back to newcomers
             shard = max(self.owned)

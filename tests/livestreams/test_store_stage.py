@@ -142,14 +142,14 @@ def test_entry_without_a_schema_never_runs_in_public(seller_a: Seller, settings:
     assert get_redis().xpending(stream, "store")["pending"] == 1  # refused, left for retry and dead letters
 
 
-def test_a_shard_is_owned_by_one_consumer_at_a_time(seller_a: Seller) -> None:
+def test_a_shard_is_owned_by_one_consumer_at_a_time(seller_a: Seller, settings: Any) -> None:
+    settings.STREAM_SHARD_LEASE = 0.3  # leases are renewed, and shards rebalanced, every lease / 3
     first = StreamConsumer(get_stage("store"), consumer_name="first", block_ms=10)
     second = StreamConsumer(get_stage("store"), consumer_name="second", block_ms=10)
 
-    first.run_once()
-    second.run_once()
-    first.run_once()
-    second.run_once()
+    for consumer in (first, second, first, second):
+        consumer.run_once()
+        time.sleep(0.11)
 
     try:
         assert first.owned and second.owned
