@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,6 +17,7 @@ from livestreams.selectors import format_minor
 from messenger.models import OutboundMessage
 from payments.models import Order, Reservation
 from payments.selectors import order_trail
+from payments.services import CheckoutError, order_mark_paid_in_cash
 from tenants.views import seller_of, staff_required
 
 PAGE_SIZE = 100
@@ -84,6 +86,8 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
             "total": format_minor(total_minor, seller.currency),
             "can_cancel": order.status in (Order.Status.OPEN, Order.Status.AWAITING_PAYMENT)
             and any(r.status in ("reserved", "waitlisted") for r in trail.reservations),
+            "can_take_cash": order.status in (Order.Status.OPEN, Order.Status.AWAITING_PAYMENT)
+            and any(r.status == "reserved" for r in trail.reservations),
         },
     )
 
@@ -103,4 +107,20 @@ def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Released %(count)s reservation(s).") % {"count": len(summary.released)})
+    return redirect("order_detail", order_id=order.pk)
+
+
+@staff_required
+@require_POST
+def order_paid_in_cash(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = get_object_or_404(Order, pk=order_id)
+    try:
+        outcome = order_mark_paid_in_cash(order_id=order.pk, actor=str(request.user.get_username()), now=timezone.now())
+    except CheckoutError as exc:
+        messages.error(request, str(exc))
+    else:
+        if outcome.status == "paid":
+            messages.success(request, _("Recorded as paid in cash; the units are sold."))
+        else:
+            messages.error(request, _("Not recorded: %(problem)s") % {"problem": outcome.problem})
     return redirect("order_detail", order_id=order.pk)

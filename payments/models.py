@@ -110,6 +110,7 @@ class Payment(models.Model):
     class Provider(models.TextChoices):
         LOCAL = "local", "Local test checkout"
         STRIPE = "stripe", "Stripe"
+        CASH = "cash", "Cash, recorded by the seller"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

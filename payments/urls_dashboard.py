@@ -12,4 +12,5 @@ urlpatterns: list[Any] = [
     path("orders/", dashboard_views.orders, name="orders"),
     path("orders/<int:order_id>/", dashboard_views.order_detail, name="order_detail"),
     path("orders/<int:order_id>/cancel/", dashboard_views.order_cancel, name="order_cancel"),
+    path("orders/<int:order_id>/paid-in-cash/", dashboard_views.order_paid_in_cash, name="order_paid_in_cash"),
 ]

@@ -13,6 +13,7 @@ from payments.services.checkout import (
     checkout_sessions_expire_stale,
     checkout_start,
     local_payment_confirm,
+    order_mark_paid_in_cash,
 )
 from payments.services.orders import (
     TRANSITIONS,
@@ -46,6 +47,7 @@ __all__ = [
     "checkout_start",
     "local_payment_confirm",
     "order_mark_paid",
+    "order_mark_paid_in_cash",
     "order_note",
     "order_refresh_status",
     "order_transition",

@@ -86,9 +86,11 @@ def _check_payable(*, seller: Seller, order: Order, cart: Cart) -> None:
         raise CheckoutError("not_connected", f"Seller {seller.schema_name} has not connected a Stripe account.")
 
 
-def _session_for(*, seller: Seller, order: Order, cart: Cart, now: datetime) -> CheckoutSession:
+def _session_for(
+    *, seller: Seller, order: Order, cart: Cart, now: datetime, provider: str | None = None
+) -> CheckoutSession:
     """The usable session of this cart version, or a new one (written, not yet sent to Stripe)."""
-    provider = seller.payment_provider
+    provider = provider or seller.payment_provider
     same_version = CheckoutSession.objects.filter(order=order, provider=provider, cart_version=cart.version)
     usable = same_version.filter(status__in=(SessionStatus.CREATING, SessionStatus.OPEN)).order_by("-pk").first()
     if usable is not None and not (usable.status == SessionStatus.OPEN and usable.hold_expires_at <= now):
@@ -115,8 +117,8 @@ def _session_for(*, seller: Seller, order: Order, cart: Cart, now: datetime) -> 
         currency=cart.currency,
         hold_expires_at=cart.hold_expires_at,
     )
-    if provider == PaymentProvider.LOCAL:
-        session.external_id = f"local_{secrets.token_urlsafe(18)}"
+    if provider in (PaymentProvider.LOCAL, Payment.Provider.CASH):
+        session.external_id = f"{provider}_{secrets.token_urlsafe(18)}"
         session.status = SessionStatus.OPEN
     else:
         session.stripe_account_id = seller.stripe_account_id
@@ -251,3 +253,23 @@ def local_payment_confirm(*, order_id: int, external_id: str) -> PaymentOutcome:
         currency=session.currency,
         cause="test payment on the built-in checkout",
     )
+
+
+def order_mark_paid_in_cash(*, order_id: int, actor: str, now: datetime) -> PaymentOutcome:
+    """The seller took the money in person: sell what the cart holds now, through the same code path as a
+    provider's payment (stock leaves, the order is paid, the buyer is told). Raises CheckoutError when there
+    is nothing payable. Precondition: inside the seller's schema."""
+    seller = seller_of_schema(current_schema())
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        cart = cart_of_order(order=order)
+        _check_payable(seller=seller, order=order, cart=cart)
+        session = _session_for(seller=seller, order=order, cart=cart, now=now, provider=Payment.Provider.CASH)
+        return order_mark_paid(
+            order_id=order.pk,
+            provider=Payment.Provider.CASH,
+            external_id=session.external_id,
+            amount_minor=session.amount_minor,
+            currency=session.currency,
+            cause=f"paid in cash, recorded by {actor}",
+        )
