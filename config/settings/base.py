@@ -227,7 +227,7 @@ LOGOUT_REDIRECT_URL = "login"
 # META_GRAPH_TIMEOUT_SECONDS plus a rate-limit wait; after it a crashed sender's message is taken again).
 MESSENGER_SENDER_CONCURRENCY = env_int("MESSENGER_SENDER_CONCURRENCY", 256)
 MESSENGER_SEND_LEASE_SECONDS = float(env_str("MESSENGER_SEND_LEASE_SECONDS", "60"))
-MESSENGER_SENDER_IDLE_SECONDS = float(env_str("MESSENGER_SENDER_IDLE_SECONDS", "0.2"))
+MESSENGER_SENDER_IDLE_SECONDS = float(env_str("MESSENGER_SENDER_IDLE_SECONDS", "0.05"))
 # Retries of retryable Meta errors: exponential backoff with jitter from BASE up to MAX seconds, then dead.
 MESSENGER_MAX_ATTEMPTS = env_int("MESSENGER_MAX_ATTEMPTS", 8)
 MESSENGER_RETRY_BASE_SECONDS = float(env_str("MESSENGER_RETRY_BASE_SECONDS", "2"))

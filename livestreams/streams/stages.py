@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.module_loading import import_string
 
-from livestreams.streams.consumer import Stage
+from livestreams.streams.consumer import BatchHandler, Handler, Stage
 
 STAGE_HANDLERS: dict[str, str] = {
     "store": "livestreams.consumers.handle_store",
@@ -14,7 +14,8 @@ STAGE_HANDLERS: dict[str, str] = {
 }
 
 
-# Stages whose consecutive entries of one seller are handled in one transaction.
+# Consecutive entries of one seller are handled in one transaction. Store and claims have handlers made for
+# it (bulk queries); the others run their per-entry handler for each entry, which saves a commit per entry.
 STAGE_BATCH_HANDLERS: dict[str, str] = {
     "store": "livestreams.consumers.handle_stores",
     "claims": "livestreams.consumers.handle_claims",
@@ -24,9 +25,18 @@ STAGE_BATCH_HANDLERS: dict[str, str] = {
 def get_stage(name: str) -> Stage:
     if name not in STAGE_HANDLERS:
         raise ValueError(f"unknown stage {name!r}; stages: {', '.join(STAGE_HANDLERS)}")
+    handler: Handler = import_string(STAGE_HANDLERS[name])
     batch = STAGE_BATCH_HANDLERS.get(name)
     return Stage(
         name=name,
-        handler=import_string(STAGE_HANDLERS[name]),
-        batch_handler=import_string(batch) if batch else None,
+        handler=handler,
+        batch_handler=import_string(batch) if batch else _each_in_turn(handler),
     )
+
+
+def _each_in_turn(handler: Handler) -> BatchHandler:
+    def handle_all(entries: list[dict[str, str]]) -> None:
+        for fields in entries:
+            handler(fields)
+
+    return handle_all
