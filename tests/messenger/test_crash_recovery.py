@@ -73,7 +73,7 @@ def test_a_replies_consumer_killed_mid_batch_writes_each_reply_once(
         with schema_context(schema):
             return OutboundMessage.objects.count()
 
-    victim = ManageProcess("run_consumer", "replies", "--batch-size", str(total), **env)
+    victim = ManageProcess("run_consumer", "replies", "--batch-size", "10", **env)  # a transaction per 10
     wait_until(lambda: written() > 20, timeout=60, what="the first consumer to write some replies")
     victim.kill()
     assert written() < total
