@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import psycopg
@@ -105,30 +106,54 @@ def open_loop(url: str, requests: list[tuple[str, bytes]], *, rate: float, secon
     return asyncio.run(_open_loop(url, requests, rate=rate, seconds=seconds))
 
 
-async def _open_loop(url: str, requests: list[tuple[str, bytes]], *, rate: float, seconds: float) -> dict[str, float]:
+async def _open_loop(
+    url: str, requests: list[tuple[str, bytes]], *, rate: float, seconds: float, connections: int = 64
+) -> dict[str, float]:
+    """A small HTTP/1.1 keep-alive client on raw sockets: `connections` workers take requests in the order they
+    are due; a request waiting for a free connection counts that wait in its latency."""
+    parsed = urlsplit(url)
+    host, port, path = parsed.hostname or "127.0.0.1", parsed.port or 80, parsed.path or "/"
     total = int(rate * seconds)
+    due: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
     latencies: list[float] = []
     failures = 0
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    timeout = httpx.Timeout(10.0, pool=None)  # waiting for a connection is part of the latency, not an error
-    async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
-        start = time.perf_counter() + 0.2
 
-        async def one(i: int) -> None:
-            nonlocal failures
-            scheduled = start + i / rate
-            await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-            signature, body = requests[i % len(requests)]
+    async def worker() -> None:
+        nonlocal failures
+        reader, writer = await asyncio.open_connection(host, port)
+        while (job := await due.get()) is not None:
+            index, scheduled = job
+            signature, body = requests[index % len(requests)]
+            head = (
+                f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                f"X-Hub-Signature-256: {signature}\r\nContent-Length: {len(body)}\r\n\r\n"
+            )
             try:
-                response = await client.post(
-                    url, content=body, headers={"X-Hub-Signature-256": signature, "Content-Type": "application/json"}
-                )
-                failures += response.status_code != 200
-            except httpx.HTTPError:
+                writer.write(head.encode() + body)
+                status = int((await reader.readline()).split()[1])
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.decode("latin-1").partition(":")
+                    if name.strip().lower() == "content-length":
+                        length = int(value)
+                await reader.readexactly(length)
+                failures += status != 200
+            except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
                 failures += 1
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
             latencies.append((time.perf_counter() - scheduled) * 1000)
+        writer.close()
 
-        await asyncio.gather(*(one(i) for i in range(total)))
+    workers = [asyncio.create_task(worker()) for _ in range(connections)]
+    start = time.perf_counter() + 0.2
+    for index in range(total):
+        scheduled = start + index / rate
+        await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+        due.put_nowait((index, scheduled))
+    for _ in workers:
+        due.put_nowait(None)
+    await asyncio.gather(*workers)
     latencies.sort()
     return {
         "sent": float(total),
