@@ -151,10 +151,6 @@ print((span["last"] - span["last_received"]).total_seconds(), decided / seconds,
 """
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 STAGE_ONLY = """
 import time, django
 django.setup()
@@ -188,3 +184,7 @@ while True:
     time.sleep(0.1)
 print(len(ids) / max((span["last"] - span["first"]).total_seconds(), 1e-9), reserved)
 """
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
