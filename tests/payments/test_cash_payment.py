@@ -19,16 +19,18 @@ def test_marking_an_order_paid_in_cash_sells_its_units_and_records_the_payment(i
     variant = make_product(code="A12", price_minor=29900, variants={"M": 3}).variants.get()
     comment = make_comment(live=make_live(), external_id="c1")
     decision = claim_reserve(comment=comment, items=[ClaimItem("A12", "M", 2)], policy=POLICY, now=timezone.now())
+    order_id = decision.order_id
+    assert order_id is not None
     client = Client(HTTP_HOST="seller-a.localhost")
     client.post("/login/", {"username": "owner@seller-a.localhost", "password": OWNER_PASSWORD})
 
-    page = client.get(f"/orders/{decision.order_id}/")
+    page = client.get(f"/orders/{order_id}/")
     assert "paid-in-cash" in page.content.decode()
-    response = client.post(f"/orders/{decision.order_id}/paid-in-cash/")
+    response = client.post(f"/orders/{order_id}/paid-in-cash/")
 
     assert response.status_code == 302
-    assert Order.objects.get(pk=decision.order_id).status == "paid"
-    payment = Payment.objects.get(order_id=decision.order_id)
+    assert Order.objects.get(pk=order_id).status == "paid"
+    payment = Payment.objects.get(order_id=order_id)
     assert (payment.provider, payment.status, payment.amount_minor) == ("cash", "succeeded", 59800)
     variant.refresh_from_db()
     assert (variant.stock_on_hand, variant.reserved) == (1, 0)
