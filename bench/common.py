@@ -169,3 +169,38 @@ def read_deliveries(path: Path) -> list[tuple[str, bytes]]:
         signature, body = line.split(b"\t", 1)
         pairs.append((signature.decode(), body))
     return pairs
+
+
+def cpu_seconds_by_process() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by every process on the machine, summed under a short label
+    (a pipeline stage, `web`, `postgres`, `redis`, `bench` for this process); for per-comment CPU budgets."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        label = _label(int(entry.name), [a.decode(errors="replace") for a in argv if a])
+        totals[label] = totals.get(label, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return totals
+
+
+def _label(pid: int, argv: list[str]) -> str:
+    if pid == os.getpid():
+        return "bench"
+    joined = " ".join(argv)
+    if "manage.py" in joined:
+        after = argv[next(i for i, a in enumerate(argv) if a.endswith("manage.py")) + 1 :]
+        return " ".join(after[:2]) if after else "manage.py"
+    if "uvicorn" in joined:
+        return "web"
+    if argv and "postgres" in argv[0]:
+        return "postgres"
+    if argv and "redis-server" in argv[0]:
+        return "redis"
+    return "other"

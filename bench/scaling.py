@@ -1,6 +1,6 @@
 """Benchmark: the claims stage with 1 and then 2 consumer processes, for 8 sellers at once.
 
-Each seller gets 300 stored claim comments on a 50-unit variant, queued on its shard's claims stream; then
+Each seller gets 300 claim comments on a 50-unit variant, queued as webhook events on its shard's claims stream; then
 K `run_consumer claims` processes start and the time until every comment is decided is measured. Sellers
 spread over the shards, so a second consumer takes half of them (one seller's claims stay on one consumer,
 in order). Prints claims/s for K = 1 and K = 2.
@@ -28,7 +28,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from inventory.models import Product, Variant
 from livestreams.models import Comment, LiveSession
-from livestreams.streams.events import ClaimWork
+from livestreams.streams.events import IngestEvent
 from livestreams.streams.publish import publish_many
 from payments.models import Order, Reservation, Buyer
 from inventory.models import StockMovement
@@ -43,12 +43,11 @@ for n in range({sellers}):
             platform="facebook", page_external_id=f"70{{n}}", status="live", started_at=timezone.now(),
             featured_product=product)
         Comment.objects.all().delete()
-        Comment.objects.bulk_create([Comment(live_session=live, platform="facebook", external_id=f"{{schema}}_{{i}}",
-            author_platform_id=f"p{{i}}", text="mío", received_at=timezone.now(), is_candidate=True)
-            for i in range({claims})])
-        ids = list(Comment.objects.order_by("id").values_list("id", flat=True))
     publish_many(stage="claims", schema_name=schema, entries=[
-        ClaimWork(schema=schema, comment_id=str(i), received_time=repr(time.time())).to_fields() for i in ids])
+        IngestEvent(schema=schema, kind="comment", platform="facebook", page_id=live.page_external_id,
+                    external_id=f"{{schema}}_{{i}}", verb="add", author_id=f"p{{i}}", author_name=f"Viewer {{i}}",
+                    text="mío", platform_time="", received_time=repr(time.time()), candidate="1").to_fields()
+        for i in range({claims})])
 """
 
 

@@ -1,4 +1,4 @@
-"""The claims stage's work: decide each comment's intent, act on stock, and tell the next stages.
+"""The claims stage's work: decide each stored comment's intent, act on stock, and tell the next stages.
 
 Claims of one seller arrive in comment order (one shard, one consumer), so "the first N valid claims win".
 Consecutive comments are decided together: their intents one by one, their reservations in one batch, in
@@ -12,6 +12,7 @@ import bisect
 import json
 import time
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -21,17 +22,17 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from inventory.models import Product
+from inventory.models import Product, Variant
 from inventory.stock_gate import StockGate, stock_gate_rebuild
 from livestreams.intent.decide import decide_intent
 from livestreams.intent.openai_engine import OpenAIIntentEngine
 from livestreams.intent.types import CatalogProduct, ClaimItem, Intent, IntentResult, LiveContext
-from livestreams.live_events import publish_live_event
+from livestreams.live_events import publish_live_events
 from livestreams.models import Comment, FeaturedProductChange, LiveSession
 from livestreams.services import CommentDecision, comments_record_decisions, live_session_current
 from livestreams.streams import keys
 from livestreams.streams.connection import get_redis
-from livestreams.streams.events import ClaimDecided, ClaimWork
+from livestreams.streams.events import ClaimDecided
 from payments.holds import holds_due_mark
 from payments.models import Buyer
 from payments.reservations import (
@@ -41,8 +42,9 @@ from payments.reservations import (
     hold_expires_at,
     reservation_cancel,
 )
-from payments.selectors import stock_snapshot
+from payments.selectors import StockLevel, stock_levels
 from tenants.models import IntentEngine, Seller
+from tenants.selectors import seller_of_schema
 
 
 @dataclass
@@ -60,14 +62,23 @@ class ClaimOutcome:
     touched_variants: list[int] = field(default_factory=list)
 
 
-def comments_claim(*, schema_name: str, works: list[ClaimWork]) -> list[ClaimOutcome]:
-    """Decide and act on the given stored comments, in order. Caller runs inside schema_context and one
-    transaction; everything the next stages and the dashboard hear is sent after it commits."""
+def comments_claim(
+    *,
+    schema_name: str,
+    comments: list[Comment],
+    stored_now: Collection[int] = (),
+    feed: list[dict[str, object]] | None = None,
+) -> list[ClaimOutcome]:
+    """Decide and act on the given stored comments, in order. `stored_now`: ids of comments the caller stored
+    in this transaction (nothing was decided for them yet); `feed`: their "comment" events for the dashboard,
+    sent before the decisions. Caller runs inside schema_context and one transaction; everything the next
+    stages and the dashboard hear is sent after it commits."""
+    if not comments:
+        if feed:
+            transaction.on_commit(lambda: publish_live_events(schema_name=schema_name, events=_events("comment", feed)))
+        return []
     now = timezone.now()
-    seller = Seller.objects.get(schema_name=schema_name)
-    by_id = Comment.objects.select_related("live_session__featured_product").in_bulk([int(w.comment_id) for w in works])
-    comments = [by_id[int(w.comment_id)] for w in works if int(w.comment_id) in by_id]
-    received = {int(w.comment_id): float(w.received_time or 0) for w in works}
+    seller = seller_of_schema(schema_name)
     lives = {c.pk: c.live_session or _live_of_message(c) for c in comments}
     featured = _featured_at(comments, lives)
     outcomes: list[ClaimOutcome] = []
@@ -79,14 +90,13 @@ def comments_claim(*, schema_name: str, works: list[ClaimWork]) -> list[ClaimOut
             _buyer_wrote(comment, now)
         context = LiveContext(products=_catalog(schema_name), featured=featured.get(comment.pk))
         result, needs_review, review_reason = _decision_for(comment, context=context, seller=seller)
-        started = received[comment.pk]
         outcome = ClaimOutcome(
             comment_id=comment.pk,
             intent=result.intent,
             needs_review=needs_review,
             engine=result.engine,
             confidence=result.confidence,
-            latency_ms=max(0.0, (time.time() - started) * 1000) if started else None,
+            latency_ms=max(0.0, (time.time() - comment.received_at.timestamp()) * 1000),
             live_id=live.pk if live is not None else None,
         )
         if comment.decided_at is None:
@@ -116,8 +126,11 @@ def comments_claim(*, schema_name: str, works: list[ClaimWork]) -> list[ClaimOut
         results=results,
         outcomes=outcomes,
         now=now,
+        stored_now=stored_now,
     )
-    transaction.on_commit(lambda: _after_commit(schema_name, outcomes))
+    touched = sorted({v for outcome in outcomes for v in outcome.touched_variants})
+    levels = stock_levels(variant_ids=touched) if touched else []  # read under the variants' locks: what commits
+    transaction.on_commit(lambda: _after_commit(schema_name, outcomes, levels, feed or []))
     return outcomes
 
 
@@ -130,6 +143,7 @@ def _act(
     results: dict[int, IntentResult],
     outcomes: list[ClaimOutcome],
     now: datetime,
+    stored_now: Collection[int],
 ) -> None:
     """Reserve for runs of purchases (one batch each), cancel where asked, in arrival order."""
     outcome_of = {o.comment_id: o for o in outcomes}
@@ -143,6 +157,8 @@ def _act(
             policy_for=lambda live: claim_policy_for(seller=seller, live=live),
             now=now,
             gate=_gate(schema_name),
+            undecided_ids=stored_now,
+            variants_by_code=_catalog_now(schema_name).variants_by_code,
         )
         for (comment, _), decision in zip(run, decisions, strict=True):
             _record_claim(
@@ -244,17 +260,37 @@ def live_context(live: LiveSession, *, at: datetime | None = None) -> LiveContex
     return LiveContext(products=_catalog(str(connection.schema_name)), featured=featured)  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class _Catalog:
+    products: tuple[CatalogProduct, ...]  # what the intent engine matches against
+    variants_by_code: dict[str, list[Variant]]  # lower-cased code -> active variants in id order (reservations)
+
+
 def _catalog(schema_name: str) -> tuple[CatalogProduct, ...]:
+    return _catalog_now(schema_name).products
+
+
+def _catalog_now(schema_name: str) -> _Catalog:
     # Re-read at most once a second per process: the claims of a burst share it.
     return _catalog_cached(schema_name, int(time.monotonic()))
 
 
 @lru_cache(maxsize=64)
-def _catalog_cached(schema_name: str, second: int) -> tuple[CatalogProduct, ...]:
-    products = Product.objects.filter(active=True).prefetch_related("variants").order_by("code")
-    return tuple(
-        CatalogProduct(code=p.code, name=p.name, variants=tuple(v.label for v in p.variants.all() if v.label))
-        for p in products
+def _catalog_cached(schema_name: str, second: int) -> _Catalog:
+    products = list(Product.objects.filter(active=True).prefetch_related("variants").order_by("code"))
+    variants_by_code: dict[str, list[Variant]] = {}
+    for product in products:
+        variants = sorted(product.variants.all(), key=lambda v: v.pk)
+        for variant in variants:
+            variant.product = product
+        if variants:
+            variants_by_code.setdefault(product.code.lower(), []).extend(variants)
+    return _Catalog(
+        products=tuple(
+            CatalogProduct(code=p.code, name=p.name, variants=tuple(v.label for v in p.variants.all() if v.label))
+            for p in products
+        ),
+        variants_by_code=variants_by_code,
     )
 
 
@@ -297,8 +333,11 @@ def _result_as_json(result: IntentResult, *, latency_ms: float | None) -> dict[s
     }
 
 
-def _after_commit(schema_name: str, outcomes: list[ClaimOutcome]) -> None:
-    """Hand every decision to the payments stage (one round trip) and show them on the dashboard."""
+def _after_commit(
+    schema_name: str, outcomes: list[ClaimOutcome], levels: list[StockLevel], feed: list[dict[str, object]]
+) -> None:
+    """Hand every decision to the payments stage (one round trip) and show the batch on the dashboard (one
+    message: the comments, their decisions, the stock they moved)."""
     pipe = get_redis().pipeline(transaction=False)
     stream = keys.stage_stream("payments", keys.shard_of(schema_name))
     for outcome in outcomes:
@@ -312,29 +351,27 @@ def _after_commit(schema_name: str, outcomes: list[ClaimOutcome]) -> None:
         )
         pipe.xadd(stream, event.to_fields(), maxlen=settings.STREAM_MAXLEN, approximate=True)
     pipe.execute()
-    for outcome in outcomes:
-        publish_live_event(
-            schema_name=schema_name,
-            event="decision",
-            payload={
-                "comment_id": outcome.comment_id,
-                "live_id": outcome.live_id,
-                "intent": outcome.intent,
-                "engine": outcome.engine,
-                "confidence": outcome.confidence,
-                "needs_review": outcome.needs_review,
-                "items": (outcome.decision or {}).get("items", []),
-                "latency_ms": round(outcome.latency_ms, 1) if outcome.latency_ms is not None else None,
-            },
-        )
-    touched = sorted({v for outcome in outcomes for v in outcome.touched_variants})
-    if touched:
-        from django_tenants.utils import schema_context
+    decisions = [
+        {
+            "comment_id": outcome.comment_id,
+            "live_id": outcome.live_id,
+            "intent": outcome.intent,
+            "engine": outcome.engine,
+            "confidence": outcome.confidence,
+            "needs_review": outcome.needs_review,
+            "items": (outcome.decision or {}).get("items", []),
+            "latency_ms": round(outcome.latency_ms, 1) if outcome.latency_ms is not None else None,
+        }
+        for outcome in outcomes
+    ]
+    stock = [("stock", {"variants": levels})] if levels else []
+    publish_live_events(
+        schema_name=schema_name, events=_events("comment", feed) + _events("decision", decisions) + stock
+    )
 
-        with schema_context(schema_name):
-            publish_live_event(
-                schema_name=schema_name, event="stock", payload={"variants": list(stock_snapshot(variant_ids=touched))}
-            )
+
+def _events(name: str, payloads: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    return [(name, payload) for payload in payloads]
 
 
 _gates: dict[str, StockGate] = {}

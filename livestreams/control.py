@@ -25,7 +25,7 @@ from livestreams.services import live_session_end
 from livestreams.streams.connection import get_redis
 from payments.models import Order, Reservation
 from payments.reservations import ReleaseSummary, claim_policy_for, claim_reserve, reservation_cancel
-from payments.selectors import stock_snapshot
+from payments.selectors import stock_levels
 from payments.services import order_refresh_status
 from tenants.models import PageBinding, Seller
 
@@ -62,10 +62,7 @@ def _publish_stock_on_commit(variant_ids: list[int]) -> None:
     schema_name = _schema()
 
     def send() -> None:
-        rows = [
-            {k: row[k] for k in ("variant_id", "code", "variant", "stock_on_hand", "reserved", "available")}  # type: ignore[literal-required]
-            for row in stock_snapshot(variant_ids=variant_ids)
-        ]
+        rows = stock_levels(variant_ids=variant_ids)
         publish_live_event(schema_name=schema_name, event="stock", payload={"variants": rows})
 
     transaction.on_commit(send)

@@ -100,7 +100,7 @@ def ingest_plan(parsed: ParsedDelivery, *, received_time: float) -> IngestPlan:
                 keys.dedupe_key(
                     schema_name=schema, platform=event.platform, external_id=event.external_id, verb=event.verb
                 ),
-                keys.stage_stream("store", shard),
+                keys.stage_stream("claims", shard),
                 keys.ingest_counters(shard),
                 str(settings.META_DEDUPE_SECONDS),
                 str(settings.STREAM_MAXLEN),

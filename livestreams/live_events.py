@@ -36,6 +36,16 @@ def publish_live_event(*, schema_name: str, event: str, payload: dict[str, Any])
     _publisher().submit(live_group(schema_name), message)
 
 
+def publish_live_events(*, schema_name: str, events: list[tuple[str, dict[str, Any]]]) -> None:
+    """`publish_live_event` for a stage's batch: one message to the group, the browser still gets each event
+    on its own, in order (one channel-layer round per batch instead of per event)."""
+    if len(events) == 1:
+        publish_live_event(schema_name=schema_name, event=events[0][0], payload=events[0][1])
+    elif events:
+        message = {"type": "live.events", "events": [{"event": event, "payload": payload} for event, payload in events]}
+        _publisher().submit(live_group(schema_name), message)
+
+
 class _Publisher:
     """One event loop in a daemon thread, so the channel layer keeps its Redis connections between events
     (async_to_sync would start a loop, and a connection pool, for every event)."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from livestreams.models import Comment, LiveSession
@@ -51,8 +51,7 @@ def comments_store(*, events: list[IngestEvent]) -> list[StoredComment]:
         if page not in lives:
             lives[page] = live_session_current(platform=event.platform, page_external_id=event.page_id)
         new_rows[key] = _new_comment(event, lives[page])
-    Comment.objects.bulk_create(new_rows.values(), ignore_conflicts=True)  # a concurrent delivery may win
-    stored = _comments_by_key(keys) if new_rows else existing
+    stored = {**existing, **_insert_new(new_rows)} if new_rows else existing
     results = []
     for event in events:
         key = (event.platform, event.external_id)
@@ -62,6 +61,18 @@ def comments_store(*, events: list[IngestEvent]) -> list[StoredComment]:
             comment = _apply_verb(comment, event)
         results.append(StoredComment(comment=comment, created=created))
     return results
+
+
+def _insert_new(new_rows: dict[tuple[str, str], Comment]) -> dict[tuple[str, str], Comment]:
+    """Insert the new comments (their ids come back with the INSERT). If another process stored one of them
+    first, insert the rest and read them all back."""
+    try:
+        with transaction.atomic():
+            Comment.objects.bulk_create(new_rows.values())
+    except IntegrityError:
+        Comment.objects.bulk_create(new_rows.values(), ignore_conflicts=True)
+        return _comments_by_key(set(new_rows))
+    return new_rows
 
 
 def _comments_by_key(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Comment]:

@@ -106,3 +106,8 @@ class LiveControlConsumer(AsyncJsonWebsocketConsumer):
 
     async def live_event(self, message: dict[str, Any]) -> None:
         await self.send_json({"event": message["event"], "payload": message["payload"]})
+
+    async def live_events(self, message: dict[str, Any]) -> None:
+        """Several events in one group message (a stage's batch); the browser gets them one by one, in order."""
+        for event in message["events"]:
+            await self.send_json({"event": event["event"], "payload": event["payload"]})

@@ -22,6 +22,7 @@ from messenger.detail import DetailFacts, ItemFact, parse_detail
 from messenger.models import OutboundMessage
 from payments.models import Order, Reservation
 from tenants.models import PageBinding, Seller
+from tenants.selectors import seller_of_schema
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,42 @@ class ComposedReply:
     values: dict[str, object] = field(default_factory=dict)
 
 
+FIRST_REPLY_REASONS = ("claim", "claim_added", "waitlisted")
+DELIVERED_OR_DUE = ("queued", "sending", "sent")  # a failed first reply never reached the buyer
+
+
+@dataclass
+class ComposeContext:
+    """The rows a batch of replies needs, read once for all of them: their comments and carts, and per cart
+    the comments whose first claim reply is queued or sent (a later claim gets the short "added" reply)."""
+
+    comments: dict[int, Comment]
+    orders: dict[int, Order]
+    answered: dict[int, set[int | None]]
+
+    @classmethod
+    def read(cls, *, works: list[ReplyWork], now: datetime, orders: dict[int, Order] | None = None) -> ComposeContext:
+        comment_ids = {pk for work in works if (pk := _id(work.comment_id)) is not None}
+        order_ids = {pk for work in works if (pk := _id(work.order_id)) is not None}
+        known = {pk: order for pk, order in (orders or {}).items() if pk in order_ids}
+        missing = order_ids - set(known)
+        if missing:
+            known.update(Order.objects.select_related("buyer", "live_session").in_bulk(missing))
+        answered: dict[int, set[int | None]] = {pk: set() for pk in order_ids}
+        if order_ids:
+            for order_id, comment_id in OutboundMessage.objects.filter(
+                order_id__in=order_ids, reason__in=FIRST_REPLY_REASONS, status__in=DELIVERED_OR_DUE
+            ).values_list("order_id", "comment_id"):
+                answered[order_id].add(comment_id)
+        comments = Comment.objects.select_related("live_session").in_bulk(comment_ids) if comment_ids else {}
+        return cls(comments=comments, orders=known, answered=answered)
+
+    def note_queued(self, composed: ComposedReply) -> None:
+        """A reply of the batch is about to be queued: later ones in the batch see it as sent."""
+        if composed.reason in FIRST_REPLY_REASONS and composed.order_id is not None:
+            self.answered.setdefault(composed.order_id, set()).add(composed.comment_id)
+
+
 def items_text(items: list[tuple[ItemFact, int]]) -> str:
     parts = []
     for item, quantity in items:
@@ -57,16 +94,18 @@ def items_text(items: list[tuple[ItemFact, int]]) -> str:
     return ", ".join(part for part in parts if part)
 
 
-def compose_reply(*, work: ReplyWork, now: datetime) -> ComposedReply | None:
-    """Decide what, if anything, the buyer receives for `work`. None: nothing to say (chatter, unknown)."""
+def compose_reply(*, work: ReplyWork, now: datetime, context: ComposeContext | None = None) -> ComposedReply | None:
+    """Decide what, if anything, the buyer receives for `work`. None: nothing to say (chatter, unknown).
+    `context`: the rows it needs, read for a whole batch (`ComposeContext.read`); read here when None."""
     if work.reason not in REASONS:
         return None
-    seller = Seller.objects.get(schema_name=work.schema)
+    seller = seller_of_schema(work.schema)
     facts = parse_detail(work.detail)
     language = texts.language_of(facts.language, fallback=texts.language_of(seller.default_language))
     comment_pk, order_pk = _id(work.comment_id), _id(work.order_id)
-    comment = Comment.objects.select_related("live_session").filter(pk=comment_pk).first() if comment_pk else None
-    order = Order.objects.select_related("buyer", "live_session").filter(pk=order_pk).first() if order_pk else None
+    context = context or ComposeContext.read(works=[work], now=now)
+    comment = context.comments.get(comment_pk) if comment_pk else None
+    order = context.orders.get(order_pk) if order_pk else None
     reason = work.reason
     values: dict[str, object] = {
         "seller": seller.name,
@@ -88,6 +127,7 @@ def compose_reply(*, work: ReplyWork, now: datetime) -> ComposedReply | None:
             language=language,
             values=values,
             now=now,
+            context=context,
         )
         if text is None:
             return None
@@ -119,6 +159,7 @@ def _reason_text(
     language: str,
     values: dict[str, object],
     now: datetime,
+    context: ComposeContext,
 ) -> str | None:
     reserved = [(item, item.reserved) for item in facts.items if item.reserved]
     waitlisted = [(item, item.waitlisted) for item in facts.items if item.waitlisted]
@@ -141,7 +182,7 @@ def _reason_text(
         reason = "waitlisted"
     if reason == "claim" and not reserved:
         reason = "claim_rejected"
-    if reason == "claim" and _buyer_already_answered(order=order, comment=comment):
+    if reason == "claim" and _buyer_already_answered(order=order, comment=comment, context=context):
         reason = "claim_added"
     values["_reason"] = reason
     if reason in ("claim", "claim_added"):
@@ -174,17 +215,12 @@ def _minutes_left(*, facts: DetailFacts, order: Order | None, seller: Seller, no
     return max(1, math.ceil((hold - now).total_seconds() / 60))
 
 
-def _buyer_already_answered(*, order: Order | None, comment: Comment | None) -> bool:
+def _buyer_already_answered(*, order: Order | None, comment: Comment | None, context: ComposeContext) -> bool:
     """A later claim in the same live: the buyer already got the long first reply for this cart."""
     if order is None:
         return False
-    delivered_or_due = ("queued", "sending", "sent")  # a failed first reply never reached the buyer
-    earlier = OutboundMessage.objects.filter(
-        order=order, reason__in=("claim", "claim_added", "waitlisted"), status__in=delivered_or_due
-    )
-    if comment is not None:
-        earlier = earlier.exclude(comment=comment)
-    return earlier.exists()
+    mine = comment.pk if comment is not None else None
+    return any(other != mine or mine is None for other in context.answered.get(order.pk, ()))
 
 
 def _question_answer(

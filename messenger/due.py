@@ -4,6 +4,9 @@ ms), so the sender never scans every schema. PostgreSQL is the truth; `due_rebui
 Protocol that loses no schema: writers `mark_due` after commit (ZADD LT: only ever brings a due time
 forward); the sender `forget` a schema *before* it reads the schema's next due time from PostgreSQL and
 marks it again if anything is left. A row committed after that read marks the schema itself.
+
+A row due now also leaves a token in a one-element wake list, which an idle or busy sender waits on (BLPOP),
+so a reply starts on its way at once instead of at the sender's next poll.
 """
 
 from __future__ import annotations
@@ -12,11 +15,11 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db import DatabaseError
-from django.db.models import Min
+from django.db import DatabaseError, connection
+from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from livestreams.streams.connection import get_redis
+from livestreams.streams.connection import get_async_redis, get_redis
 from messenger.models import OutboundMessage
 from tenants.models import Seller
 
@@ -31,8 +34,23 @@ def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def wake_key() -> str:
+    return f"{settings.STREAM_KEY_PREFIX}:messenger:wake"
+
+
 def mark_due(*, schema_name: str, at: datetime) -> None:
-    get_redis().zadd(due_key(), {schema_name: _ms(at)}, lt=True)
+    pipe = get_redis().pipeline(transaction=False)
+    pipe.zadd(due_key(), {schema_name: _ms(at)}, lt=True)
+    if at <= timezone.now():
+        pipe.lpush(wake_key(), "1")
+        pipe.ltrim(wake_key(), 0, 0)
+    pipe.execute()
+
+
+async def wait_for_wake(*, timeout: float) -> bool:
+    """Wait (asyncio) until a row is marked due now, at most `timeout` seconds (keep it under the Redis socket
+    timeout); True when woken."""
+    return await get_async_redis().blpop([wake_key()], timeout=timeout) is not None
 
 
 def forget(*, schema_name: str) -> None:
@@ -45,9 +63,14 @@ def due_schemas(*, now: datetime, limit: int = 200) -> list[str]:
 
 def next_due_at() -> datetime | None:
     """The earliest moment a queued row becomes due or a sending lease runs out, in the current schema."""
-    queued = OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED).aggregate(at=Min("next_attempt_at"))
-    leased = OutboundMessage.objects.filter(status=OutboundMessage.Status.SENDING).aggregate(at=Min("lease_expires_at"))
-    moments = [m for m in (queued["at"], leased["at"]) if m is not None]
+    table = OutboundMessage._meta.db_table
+    with connection.cursor() as cursor:  # one round trip; each minimum is read off its partial index
+        cursor.execute(
+            f"SELECT (SELECT min(next_attempt_at) FROM {table} WHERE status = %s),"  # noqa: S608 (our table)
+            f" (SELECT min(lease_expires_at) FROM {table} WHERE status = %s)",
+            [OutboundMessage.Status.QUEUED, OutboundMessage.Status.SENDING],
+        )
+        moments = [m for m in cursor.fetchone() if m is not None]
     return min(moments) if moments else None
 
 

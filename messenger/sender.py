@@ -49,6 +49,8 @@ T = TypeVar("T")
 INLINE_WAIT_SECONDS = 0.5
 # After the first send of a batch finishes, wait this long for others so results are recorded together.
 RECORD_GATHER_SECONDS = 0.02
+WAKE_WAIT_SECONDS = 1.0
+CONNECTION_CHECK_SECONDS = 5.0  # one BLPOP at a time, shorter than the Redis socket timeout
 # Bucket calls in flight at once: the loop's Redis client pools at most 100 connections, shared with others.
 REDIS_CALLS_IN_FLIGHT = 32
 
@@ -71,6 +73,7 @@ class _Sender:
         self.backend = settings.MESSENGER_BACKEND
         self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="messenger-sender-db")
         self.next_rebuild = 0.0
+        self.next_connection_check = 0.0
         self.redis_slots: asyncio.Semaphore | None = None
 
     async def _in_db(self, fn: Callable[..., T], *args: object) -> T:
@@ -86,6 +89,7 @@ class _Sender:
         for _ in range(self.concurrency):
             clients.put_nowait(graph_client.new_async_client(max_connections=1, ssl_context=ssl_context))
         in_flight: set[asyncio.Task[SendOutcome]] = set()
+        waker: asyncio.Task[bool] | None = None  # done when a row is marked due now (see messenger.due)
         finished: list[SendOutcome] = []
         publishing: set[asyncio.Task[None]] = set()
         try:
@@ -104,26 +108,32 @@ class _Sender:
                     try:
                         works = await self._in_db(self._claim, free)
                     except Exception:  # PostgreSQL or Redis away: keep the sends in flight, try again shortly
+                        self.next_connection_check = 0.0
                         logger.exception("messenger: claiming due messages failed; retrying")
                         works = []
                         await asyncio.sleep(1.0)
                     for work in works:
                         in_flight.add(asyncio.create_task(self._deliver(clients, work)))
                         claimed += 1
-                if in_flight:
+                if in_flight or not claimed:
+                    if waker is None:
+                        waker = asyncio.create_task(due.wait_for_wake(timeout=WAKE_WAIT_SECONDS))
                     poll = 0.01 if claimed else settings.MESSENGER_SENDER_IDLE_SECONDS
-                    done, _ = await asyncio.wait(in_flight, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
-                    if done and in_flight - done:
-                        more, _ = await asyncio.wait(in_flight - done, timeout=RECORD_GATHER_SECONDS)
-                        done |= more
-                    for task in done:
+                    waiting: set[asyncio.Future[Any]] = {*in_flight, waker}
+                    await asyncio.wait(waiting, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
+                    if waker.done():
+                        await self._woken(waker)
+                        waker = None
+                    elif any(task.done() for task in in_flight):
+                        await self._gather_finishing(in_flight, waker)
+                    for task in [t for t in in_flight if t.done()]:
                         in_flight.discard(task)
                         finished.append(task.result())
-                elif not claimed:
-                    await asyncio.sleep(settings.MESSENGER_SENDER_IDLE_SECONDS)
         finally:
             for task in in_flight:
                 task.cancel()
+            if waker is not None:
+                waker.cancel()
             if publishing:
                 await asyncio.wait(publishing, timeout=5)
             while not clients.empty():
@@ -132,10 +142,31 @@ class _Sender:
             self.db.shutdown(wait=True)
             logger.info("messenger sender stopped")
 
+    @staticmethod
+    async def _gather_finishing(in_flight: set[asyncio.Task[SendOutcome]], waker: asyncio.Task[bool]) -> None:
+        """Give sends finishing together a moment to be recorded in one round, unless new work is due."""
+        deadline = asyncio.get_running_loop().time() + RECORD_GATHER_SECONDS
+        while (pending := {t for t in in_flight if not t.done()}) and not waker.done():
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                break
+            await asyncio.wait({*pending, waker}, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+
+    async def _woken(self, waker: asyncio.Task[bool]) -> None:
+        """Consume a finished wake-up wait (a Redis failure is logged and slows the loop down a little)."""
+        try:
+            waker.result()
+        except Exception as exc:
+            logger.warning("messenger: waiting for wake-ups failed: %s", exc.__class__.__name__)
+            await asyncio.sleep(settings.MESSENGER_SENDER_IDLE_SECONDS)
+        return None
+
     # -- database thread -----------------------------------------------------------------------------
 
     def _claim(self, free: int) -> list[_Work]:
-        close_old_connections()
+        if time.monotonic() >= self.next_connection_check:  # each check costs the next query a round trip
+            close_old_connections()
+            self.next_connection_check = time.monotonic() + CONNECTION_CHECK_SECONDS
         if time.monotonic() >= self.next_rebuild:
             self.next_rebuild = time.monotonic() + settings.MESSENGER_DUE_REBUILD_SECONDS
             pending = due.due_rebuild()
@@ -151,6 +182,7 @@ class _Sender:
                     jobs = outbound_claim_due(schema_name=schema_name, limit=min(share, free - len(works)))
                     due.settle(schema_name=schema_name)
             except Exception:  # one broken seller (dropped schema…) must not stop everyone's messages
+                self.next_connection_check = 0.0
                 logger.exception("messenger: claiming from %s failed", schema_name)
                 due.forget(schema_name=schema_name)
                 continue
@@ -177,6 +209,7 @@ class _Sender:
                     payloads = outbound_record(outcomes=schema_outcomes, publish_events=False)
                 events += [(schema_name, payload) for payload in payloads]
             except Exception:  # the rows stay `sending`; their lease runs out and they are taken again
+                self.next_connection_check = 0.0
                 logger.exception("messenger: recording %s outcomes of %s failed", len(schema_outcomes), schema_name)
         return events
 

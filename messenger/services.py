@@ -24,11 +24,12 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from livestreams.live_events import publish_live_event
+from livestreams.live_events import publish_live_event, publish_live_events
 from livestreams.streams.events import ReplyWork
 from messenger import due
-from messenger.compose import compose_reply
+from messenger.compose import ComposeContext, ComposedReply, compose_reply
 from messenger.models import OutboundMessage
+from payments.models import Order
 from tenants.models import PageBinding
 
 logger = logging.getLogger(__name__)
@@ -84,52 +85,102 @@ def reply_work_enqueue(*, work: ReplyWork, now: datetime | None = None) -> Outbo
     """Write the outbox row for `work` (caller: inside the seller's schema and a transaction). Idempotent:
     a redelivery returns the existing row; a second reply to a comment that has its private reply is refused
     by the database and nothing is added. Returns None when the buyer gets no message (chatter)."""
-    now = now or timezone.now()
-    key = idempotency_key_for(work=work)
-    existing = OutboundMessage.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return existing
-    composed = compose_reply(work=work, now=now)
-    if composed is None:
-        return None
-    skipped = bool(composed.skip_code)
-    try:
-        with transaction.atomic():
-            message = OutboundMessage.objects.create(
-                idempotency_key=key,
-                reason=composed.reason,
-                kind=composed.kind,
-                platform=composed.platform,
-                page_external_id=composed.page_external_id,
-                recipient_id=composed.recipient_id,
-                body=composed.body,
-                text=composed.text,
-                comment_id=composed.comment_id,
-                order_id=composed.order_id,
-                status=OutboundMessage.Status.SKIPPED if skipped else OutboundMessage.Status.QUEUED,
-                last_error_code=composed.skip_code,
-                next_attempt_at=None if skipped else now,
-            )
-    except IntegrityError as exc:
-        if not any(name in str(exc) for name in KNOWN_CONFLICTS):
-            raise
-        logger.info("reply %s for %s not queued: the comment or the work was already answered", key, work.schema)
-        return None
-    _after_commit(schema_name=work.schema, message=message)
+    [message] = reply_works_enqueue(works=[work], now=now)
+    if message is None:
+        message = OutboundMessage.objects.filter(idempotency_key=idempotency_key_for(work=work)).first()
     return message
 
 
-def _after_commit(*, schema_name: str, message: OutboundMessage) -> None:
-    payload = event_payload(message)
-    due_at = message.next_attempt_at if message.status == OutboundMessage.Status.QUEUED else None
+def reply_works_enqueue(
+    *, works: list[ReplyWork], now: datetime | None = None, orders: dict[int, Order] | None = None
+) -> list[OutboundMessage | None]:
+    """`reply_work_enqueue` for the works of one seller, in order, with a fixed number of queries however many
+    there are. Returns, per work, the row it added (None: already queued before, or nothing to say).
+    `orders`: the works' carts when the caller read them already (with buyer and live session)."""
+    now = now or timezone.now()
+    keys = [idempotency_key_for(work=work) for work in works]
+    known = set(OutboundMessage.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+    context = ComposeContext.read(works=works, now=now, orders=orders)
+    rows: list[tuple[int, OutboundMessage]] = []
+    for index, (key, work) in enumerate(zip(keys, works, strict=True)):
+        if key in known:
+            continue
+        known.add(key)  # the same work twice in one batch is one message
+        composed = compose_reply(work=work, now=now, context=context)
+        if composed is None:
+            continue
+        context.note_queued(composed)
+        rows.append((index, _outbox_row(key=key, composed=composed, now=now)))
+    added: list[OutboundMessage | None] = [None] * len(works)
+    for index, message in _insert_rows(rows, schema_name=works[0].schema if works else ""):
+        added[index] = message
+    _after_commit(schema_name=works[0].schema if works else "", messages=[m for m in added if m is not None])
+    return added
+
+
+def _outbox_row(*, key: str, composed: ComposedReply, now: datetime) -> OutboundMessage:
+    skipped = bool(composed.skip_code)
+    return OutboundMessage(
+        idempotency_key=key,
+        reason=composed.reason,
+        kind=composed.kind,
+        platform=composed.platform,
+        page_external_id=composed.page_external_id,
+        recipient_id=composed.recipient_id,
+        body=composed.body,
+        text=composed.text,
+        comment_id=composed.comment_id,
+        order_id=composed.order_id,
+        status=OutboundMessage.Status.SKIPPED if skipped else OutboundMessage.Status.QUEUED,
+        last_error_code=composed.skip_code,
+        next_attempt_at=None if skipped else now,
+    )
+
+
+def _insert_rows(rows: list[tuple[int, OutboundMessage]], *, schema_name: str) -> list[tuple[int, OutboundMessage]]:
+    """All rows in one INSERT; if one conflicts (its comment was answered meanwhile), each on its own, and the
+    conflicting ones are left out."""
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            OutboundMessage.objects.bulk_create([row for _, row in rows])
+        return rows
+    except IntegrityError as exc:
+        if not any(name in str(exc) for name in KNOWN_CONFLICTS):
+            raise
+    inserted = []
+    for index, row in rows:
+        row.pk = None
+        row._state.adding = True
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        except IntegrityError as exc:
+            if not any(name in str(exc) for name in KNOWN_CONFLICTS):
+                raise
+            logger.info(
+                "reply %s for %s not queued: the comment was already answered", row.idempotency_key, schema_name
+            )
+            continue
+        inserted.append((index, row))
+    return inserted
+
+
+def _after_commit(*, schema_name: str, messages: list[OutboundMessage]) -> None:
+    if not messages:
+        return
+    payloads = [event_payload(message) for message in messages]
+    due_times = [m.next_attempt_at for m in messages if m.status == OutboundMessage.Status.QUEUED and m.next_attempt_at]
+    due_at = min(due_times) if due_times else None
 
     def publish() -> None:
         if due_at is not None:
             try:
                 due.mark_due(schema_name=schema_name, at=due_at)
-            except Exception as exc:  # the periodic rebuild finds the row; the reply is not lost
+            except Exception as exc:  # the periodic rebuild finds the rows; the replies are not lost
                 logger.warning("messenger due-set not updated for %s: %s", schema_name, exc.__class__.__name__)
-        publish_live_event(schema_name=schema_name, event="message", payload=payload)
+        publish_live_events(schema_name=schema_name, events=[("message", payload) for payload in payloads])
 
     transaction.on_commit(publish)
 

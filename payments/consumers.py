@@ -1,4 +1,5 @@
-"""The payments stage: turns each decided comment into reply work carrying the buyer's cart link.
+"""The payments stage: turns each decided comment into the buyer's reply with their cart link, written to
+the outbox (the sender delivers it).
 
 It never calls a payment provider (a Stripe session is created only when the buyer presses Pay), so a slow
 or failing provider cannot delay claims or their answers.
@@ -10,61 +11,69 @@ import json
 import logging
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.utils import timezone
-
 from livestreams.streams.events import ClaimDecided, ReplyWork
-from livestreams.streams.publish import publish
-from payments.models import ClaimReply, Order
-from payments.selectors import cart_of_order
+from messenger.models import OutboundMessage
+from messenger.services import idempotency_key_for, reply_works_enqueue
+from payments.models import Order
+from payments.selectors import Cart, cart_of_order, carts_of_orders
 from payments.services.replies import cart_detail, cart_url, reply_work_for_promotion, seller_of_schema
 
 logger = logging.getLogger(__name__)
 
 
 def handle_claim_decided(fields: dict[str, str]) -> None:
-    """Stage handler (inside `schema_context(fields["schema"])` and a transaction). Idempotent per comment:
-    a ClaimReply row (UNIQUE comment) records the hand-off; a redelivered entry whose ReplyWork was not
-    published yet (Redis failed after commit) publishes it again, one that was published does nothing."""
-    event = ClaimDecided.from_fields(fields)
-    work = reply_for_decision(event=event)
-    if work is None:
-        return
-    comment_id = int(event.comment_id)
-    try:
-        with transaction.atomic():
-            reply = ClaimReply.objects.create(comment_id=comment_id, reason=work.reason)
-    except IntegrityError:
-        reply = ClaimReply.objects.get(comment_id=comment_id)
-        if reply.published_at is not None:
-            logger.info("claim reply for comment %s already handed off", comment_id, extra={"schema": event.schema})
-            return
-    else:
-        _notify_promotions(event=event)
-
-    def hand_off() -> None:
-        publish(stage="replies", schema_name=work.schema, fields=work.to_fields())
-        ClaimReply.objects.filter(pk=reply.pk, published_at__isnull=True).update(published_at=timezone.now())
-
-    transaction.on_commit(hand_off)
+    """Stage handler for one entry (inside `schema_context(fields["schema"])` and a transaction)."""
+    handle_claims_decided([fields])
 
 
-def reply_for_decision(*, event: ClaimDecided) -> ReplyWork | None:
-    """What to tell the buyer about a decided comment; None when nothing (the seller reviews it, or it was
-    not for us)."""
+def handle_claims_decided(entries: list[dict[str, str]]) -> None:
+    """Payments stage, for consecutive decisions of one seller, in one transaction and a fixed number of
+    queries: each buyer's reply with their cart link goes to the outbox. Idempotent per comment: the reply's
+    outbox row (UNIQUE idempotency key) is written in this transaction, so a redelivered entry finds it and
+    adds nothing."""
+    events = [ClaimDecided.from_fields(fields) for fields in entries]
+    decisions: list[dict[str, Any]] = [json.loads(event.decision) if event.decision else {} for event in events]
+    order_ids = {int(d["order_id"]) for d in decisions if d.get("order_id")}
+    orders = Order.objects.select_related("buyer", "live_session").in_bulk(order_ids) if order_ids else {}
+    carts = carts_of_orders(orders=list(orders.values()))
+    works: list[ReplyWork] = []
+    promoted: dict[str, list[int]] = {}  # idempotency key of a cancel reply -> the reservations it promoted
+    for event, decision in zip(events, decisions, strict=True):
+        order = orders.get(int(decision["order_id"])) if decision.get("order_id") else None
+        work = reply_for_decision(
+            event=event, decision=decision, order=order, cart=carts.get(order.pk) if order else None
+        )
+        if work is None:
+            continue
+        works.append(work)
+        if event.intent == "cancel" and decision.get("promoted_ids"):
+            promoted[idempotency_key_for(work=work)] = [int(pk) for pk in decision["promoted_ids"]]
+    told = set(OutboundMessage.objects.filter(idempotency_key__in=promoted).values_list("idempotency_key", flat=True))
+    reply_works_enqueue(works=works, orders=orders)
+    for key, reservation_ids in promoted.items():
+        if key not in told:  # a cancel gave units to buyers in the waitlist: tell them (as the expiry scheduler does)
+            reply_work_for_promotion(reservation_ids=reservation_ids)
+
+
+def reply_for_decision(
+    *, event: ClaimDecided, decision: dict[str, Any], order: Order | None, cart: Cart | None
+) -> ReplyWork | None:
+    """What to tell the buyer about a decided comment (`order` and `cart`: the cart its decision names);
+    None when nothing (the seller reviews it, or it was not for us)."""
     if event.needs_review == "1":
         return None
-    decision: dict[str, Any] = json.loads(event.decision) if event.decision else {}
     if event.intent == "purchase":
-        return _purchase_reply(event=event, decision=decision)
+        return _purchase_reply(event=event, decision=decision, order=order, cart=cart)
     if event.intent == "cancel":
-        return _reply(event=event, reason="cancelled", order_id=decision.get("order_id"), decision=decision)
+        return _reply(event=event, reason="cancelled", order=order, cart=cart, decision=decision)
     if event.intent == "question":
-        return _reply(event=event, reason="question", order_id=None, decision=decision)
+        return _reply(event=event, reason="question", order=None, cart=None, decision=decision)
     return None
 
 
-def _purchase_reply(*, event: ClaimDecided, decision: dict[str, Any]) -> ReplyWork:
+def _purchase_reply(
+    *, event: ClaimDecided, decision: dict[str, Any], order: Order | None, cart: Cart | None
+) -> ReplyWork:
     items = decision.get("items", [])
     if any(item.get("reserved") for item in items):
         reason = "claim"
@@ -74,24 +83,24 @@ def _purchase_reply(*, event: ClaimDecided, decision: dict[str, Any]) -> ReplyWo
         reason = "claim_rejected"
     why = sorted({str(item.get("reason")) for item in items if item.get("status") == "rejected" and item.get("reason")})
     extra = {"rejected_reasons": why or ["nothing_reservable"]} if reason == "claim_rejected" else {}
-    return _reply(event=event, reason=reason, order_id=decision.get("order_id"), decision=decision, extra=extra)
+    return _reply(event=event, reason=reason, order=order, cart=cart, decision=decision, extra=extra)
 
 
 def _reply(
     *,
     event: ClaimDecided,
     reason: str,
-    order_id: int | None,
+    order: Order | None,
+    cart: Cart | None,
     decision: dict[str, Any],
     extra: dict[str, Any] | None = None,
 ) -> ReplyWork:
     seller = seller_of_schema(event.schema)
     detail: dict[str, Any] = {"language": seller.default_language, "seller_name": seller.name, "decision": decision}
     link = ""
-    order = Order.objects.filter(pk=order_id).first() if order_id else None
     if order is not None:
         link = cart_url(seller=seller, order=order)
-        detail.update(cart_detail(seller=seller, cart=cart_of_order(order=order)))
+        detail.update(cart_detail(seller=seller, cart=cart if cart is not None else cart_of_order(order=order)))
     detail.update(extra or {})
     return ReplyWork(
         schema=event.schema,
@@ -101,12 +110,3 @@ def _reply(
         cart_url=link,
         detail=json.dumps(detail, default=str),
     )
-
-
-def _notify_promotions(*, event: ClaimDecided) -> None:
-    """A cancel gave units to buyers in the waitlist: tell them (the expiry scheduler does the same)."""
-    if event.intent != "cancel" or not event.decision:
-        return
-    promoted = [int(pk) for pk in json.loads(event.decision).get("promoted_ids", [])]
-    if promoted:
-        reply_work_for_promotion(reservation_ids=promoted)

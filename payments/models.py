@@ -229,15 +229,3 @@ class ProviderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_id} {self.type}"
-
-
-class ClaimReply(models.Model):
-    """The payments stage's hand-off of one decided comment to the replies stage (dedup by comment)."""
-
-    comment = models.OneToOneField("livestreams.Comment", on_delete=models.CASCADE, related_name="claim_reply")
-    reason = models.CharField(max_length=24)
-    published_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return f"reply {self.reason} for comment {self.comment_id}"

@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
-from django.db.models import F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from inventory.models import StockMovement, Variant
 from payments.models import CheckoutSession, Order, OrderEvent, Payment, Reservation
@@ -165,6 +165,36 @@ def order_trail(*, order_id: int) -> OrderTrail:
     )
 
 
+class StockLevel(TypedDict):
+    variant_id: int
+    code: str
+    variant: str
+    stock_on_hand: int
+    reserved: int
+    available: int
+
+
+def stock_levels(*, variant_ids: list[int]) -> list[StockLevel]:
+    """What the live dashboard shows of each variant: a cheap read, made for every decided claim (no sold
+    units: those sum every sale movement, see `stock_snapshot`)."""
+    rows = (
+        Variant.objects.filter(pk__in=variant_ids)
+        .order_by("product__code", "id")
+        .values_list("pk", "product__code", "label", "stock_on_hand", "reserved")
+    )
+    return [
+        StockLevel(
+            variant_id=pk,
+            code=code,
+            variant=label,
+            stock_on_hand=on_hand,
+            reserved=reserved,
+            available=on_hand - reserved,
+        )
+        for pk, code, label, on_hand, reserved in rows
+    ]
+
+
 def stock_snapshot(*, variant_ids: list[int] | None = None) -> list[StockRow]:
     """Per variant: on hand, reserved, available, sold (units taken out of stock by SALE movements) and
     initial = available + reserved + sold, which no claim, release or sale may change."""
@@ -187,6 +217,24 @@ def stock_snapshot(*, variant_ids: list[int] | None = None) -> list[StockRow]:
         )
         for v in variants.order_by("product__code", "id")
     ]
+
+
+def waitlist_positions(*, reservations: list[Reservation]) -> dict[int, int]:
+    """`waitlist_position` of each waitlisted reservation given (the others are left out), in one query."""
+    waiting = {r.pk for r in reservations if r.status == Reservation.Status.WAITLISTED}
+    if not waiting:
+        return {}
+    ranked = (
+        Reservation.objects.filter(
+            variant_id__in={r.variant_id for r in reservations if r.pk in waiting},
+            status=Reservation.Status.WAITLISTED,
+        )
+        .annotate(
+            place=Window(RowNumber(), partition_by=[F("variant_id")], order_by=[F("created_at").asc(), F("id").asc()])
+        )
+        .values_list("pk", "place")
+    )
+    return {pk: place for pk, place in ranked if pk in waiting}
 
 
 def waitlist_position(*, reservation: Reservation) -> int | None:
@@ -245,15 +293,27 @@ class Cart:
 
 def cart_of_order(*, order: Order) -> Cart:
     """The cart of `order`: its reserved, waitlisted and paid reservations (released ones are gone)."""
+    return carts_of_orders(orders=[order])[order.pk]
+
+
+def carts_of_orders(*, orders: list[Order]) -> dict[int, Cart]:
+    """`cart_of_order` for many orders in two queries (their reservations, then the waitlist places)."""
     rows = list(
         Reservation.objects.filter(
-            order_id=order.pk,
+            order_id__in=[order.pk for order in orders],
             status__in=(Reservation.Status.RESERVED, Reservation.Status.WAITLISTED, Reservation.Status.PAID),
         )
         .select_related("variant__product")
         .order_by("created_at", "id")
     )
-    lines = [_cart_line(row) for row in rows]
+    positions = waitlist_positions(reservations=rows)
+    lines_of: dict[int, list[CartLine]] = defaultdict(list)
+    for row in rows:
+        lines_of[row.order_id].append(_cart_line(row, position=positions.get(row.pk)))
+    return {order.pk: _cart(order, lines_of[order.pk]) for order in orders}
+
+
+def _cart(order: Order, lines: list[CartLine]) -> Cart:
     reserved = tuple(line for line in lines if line.status == Reservation.Status.RESERVED)
     currencies = {line.currency for line in reserved}
     holds = [line.hold_expires_at for line in reserved if line.hold_expires_at is not None]
@@ -285,7 +345,7 @@ def cart_by_token(*, token: str) -> Cart | None:
     return None if order is None else cart_of_order(order=order)
 
 
-def _cart_line(row: Reservation) -> CartLine:
+def _cart_line(row: Reservation, *, position: int | None) -> CartLine:
     product = row.variant.product
     return CartLine(
         reservation_id=row.pk,
@@ -299,7 +359,7 @@ def _cart_line(row: Reservation) -> CartLine:
         currency=product.currency,
         status=row.status,
         hold_expires_at=row.hold_expires_at if row.status == Reservation.Status.RESERVED else None,
-        waitlist_position=waitlist_position(reservation=row),
+        waitlist_position=position,
     )
 
 

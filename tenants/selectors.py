@@ -2,9 +2,55 @@
 
 from __future__ import annotations
 
-from django.conf import settings
+import time
+from dataclasses import dataclass
 
-from tenants.models import Seller
+from django.conf import settings
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from tenants.models import Domain, Seller
+
+
+@dataclass
+class _Cached:
+    expires: float
+    seller: Seller
+    base_url: str | None = None
+
+
+_sellers: dict[str, _Cached] = {}
+
+
+def seller_of_schema(schema_name: str) -> Seller:
+    """The seller of a schema, as the pipeline reads it for every comment: kept by this process for
+    SELLER_CACHE_SECONDS (a save in this process forgets it at once). Works inside `schema_context` (public is
+    on the search path)."""
+    return _cached(schema_name).seller
+
+
+def seller_base_url_of_schema(schema_name: str) -> str:
+    """`seller_base_url` of the schema's seller, kept like `seller_of_schema`."""
+    entry = _cached(schema_name)
+    if entry.base_url is None:
+        entry.base_url = seller_base_url(seller=entry.seller)
+    return entry.base_url
+
+
+def _cached(schema_name: str) -> _Cached:
+    now = time.monotonic()
+    entry = _sellers.get(schema_name)
+    if entry is None or entry.expires <= now:
+        entry = _Cached(expires=now + settings.SELLER_CACHE_SECONDS, seller=Seller.objects.get(schema_name=schema_name))
+        if settings.SELLER_CACHE_SECONDS > 0:
+            _sellers[schema_name] = entry
+    return entry
+
+
+@receiver(post_save, sender=Seller)
+@receiver(post_save, sender=Domain)
+def _forget_seller(sender: type, instance: Seller | Domain, **kwargs: object) -> None:
+    _sellers.clear()
 
 
 def seller_base_url(*, seller: Seller) -> str:

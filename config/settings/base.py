@@ -21,6 +21,9 @@ ALLOWED_HOSTS = PUBLIC_HOSTS + env_list("SELLER_HOST_SUFFIXES", ".localhost")
 # domain with this scheme and port, so they work in the demo and behind a TLS-terminating proxy.
 SELLER_URL_SCHEME = env_choice("SELLER_URL_SCHEME", "http", ("http", "https"))
 SELLER_URL_PORT = env_int("SELLER_URL_PORT", 8000)
+# The pipeline reads a seller's settings for every comment; a process keeps them this long (a save in the same
+# process forgets them at once). 0 reads them every time.
+SELLER_CACHE_SECONDS = float(env_str("SELLER_CACHE_SECONDS", "2"))
 
 SHARED_APPS = [
     "django_tenants",

@@ -22,5 +22,6 @@ CHANNEL_LAYERS = {
 
 # Every test run has its own Redis keys; subprocesses started by tests inherit the prefix (tests.conftest).
 STREAM_KEY_PREFIX = env_str("STREAM_KEY_PREFIX", f"lsstest-{uuid.uuid4().hex[:8]}")
+SELLER_CACHE_SECONDS = 0.0  # tests change sellers with queryset updates; tests/tenants checks the cache itself
 META_APP_SECRET = "test-app-secret"
 META_VERIFY_TOKEN = "test-verify-token"

@@ -35,6 +35,7 @@ from livestreams.streams.connection import RedisClient, get_redis
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, str]], None]
+CONNECTION_CHECK_SECONDS = 5.0
 BatchHandler = Callable[[list[dict[str, str]]], None]
 
 RENEW_IF_MINE = """
@@ -81,6 +82,8 @@ class StreamConsumer:
         self._last_trim = 0.0
         self._last_recovery = float("-inf")
         self._last_heartbeat = float("-inf")
+        self._last_connection_check = float("-inf")
+        self._handler_failed = False
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
@@ -118,9 +121,18 @@ class StreamConsumer:
                 handled += self._recover_stale(shard)
         handled += self._read_new()
         self._trim_acknowledged()
-        if not connection.in_atomic_block:  # never close a connection an embedding caller holds a transaction on
-            close_old_connections()
+        self._check_connection()
         return handled
+
+    def _check_connection(self) -> None:
+        """Drop a broken or too old database connection: after a failed handler, else every few seconds (each
+        check costs the next transaction a round trip to PostgreSQL)."""
+        if connection.in_atomic_block:  # never close a connection an embedding caller holds a transaction on
+            return
+        if self._handler_failed or time.monotonic() - self._last_connection_check >= CONNECTION_CHECK_SECONDS:
+            close_old_connections()
+            self._last_connection_check = time.monotonic()
+            self._handler_failed = False
 
     # -- shard ownership -----------------------------------------------------------------------------
 
@@ -234,6 +246,7 @@ class StreamConsumer:
             with schema_context(schema), transaction.atomic():
                 self.stage.batch_handler([fields for _, fields in run])
         except Exception:  # retried entry by entry, so one bad entry cannot hold the others back
+            self._handler_failed = True
             logger.warning(
                 "%s: batch of %s failed on %s; handling entries one by one",
                 self.stage.name,
@@ -252,6 +265,7 @@ class StreamConsumer:
             with schema_context(schema), transaction.atomic():
                 self.stage.handler(fields)
         except Exception:  # a failing handler must not stop the shard: the entry is retried, then dead-lettered
+            self._handler_failed = True
             logger.exception("%s: handler failed for %s %s (schema=%s)", self.stage.name, stream, entry_id, schema)
             return False
         return True

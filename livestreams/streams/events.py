@@ -8,7 +8,7 @@ from typing import ClassVar
 
 @dataclass(frozen=True, slots=True)
 class IngestEvent:
-    """What the webhook accepted, on its way to the store stage. `type` names the schema version."""
+    """What the webhook accepted, on its way to the claims stage. `type` names the schema version."""
 
     TYPE: ClassVar[str] = "meta_event.v1"
 
@@ -36,29 +36,9 @@ class IngestEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class ClaimWork:
-    """A stored candidate comment handed to the claims stage."""
-
-    TYPE: ClassVar[str] = "claim_work.v1"
-
-    schema: str
-    comment_id: str  # our database id of the comment
-    received_time: str  # when the webhook accepted it (unix seconds), for decision latency
-
-    def to_fields(self) -> dict[str, str]:
-        return {"type": self.TYPE, **asdict(self)}
-
-    @classmethod
-    def from_fields(cls, data: dict[str, str]) -> ClaimWork:
-        if data.get("type") != cls.TYPE:
-            raise ValueError(f"not a {cls.TYPE} entry: type={data.get('type')!r}")
-        return cls(**{f.name: data[f.name] for f in fields(cls)})
-
-
-@dataclass(frozen=True, slots=True)
 class ClaimDecided:
     """The claims stage decided a comment (purchase, cancel, question…); the payments stage prepares the cart
-    link and hands the reply to the replies stage."""
+    link and writes the buyer's reply to the outbox."""
 
     TYPE: ClassVar[str] = "claim_decided.v1"
 
@@ -81,7 +61,7 @@ class ClaimDecided:
 
 @dataclass(frozen=True, slots=True)
 class ReplyWork:
-    """Something to tell a buyer; the replies stage writes it to the outbox and sends it."""
+    """Something to tell a buyer (messenger.services.reply_work_enqueue writes it to the outbox)."""
 
     TYPE: ClassVar[str] = "reply_work.v1"
 

@@ -11,7 +11,7 @@ import zlib
 
 from django.conf import settings
 
-STAGES = ("store", "claims", "payments", "replies")
+STAGES = ("claims", "payments")
 
 
 def shard_of(schema_name: str) -> int:
@@ -23,7 +23,7 @@ def _prefix(shard: int) -> str:
 
 
 def stage_stream(stage: str, shard: int) -> str:
-    """The stream a stage consumes; the store stage reads what ingest writes."""
+    """The stream a stage consumes; the claims stage reads what ingest writes."""
     return f"{_prefix(shard)}:{stage}"
 
 

@@ -6,19 +6,19 @@ from django.utils.module_loading import import_string
 
 from livestreams.streams.consumer import BatchHandler, Handler, Stage
 
+# claims: what ingest queued → stored comments, decisions, reservations; payments: decisions → the buyer's
+# reply with its cart link, in the outbox (the sender, `run_sender`, delivers the outbox).
 STAGE_HANDLERS: dict[str, str] = {
-    "store": "livestreams.consumers.handle_store",
-    "claims": "livestreams.consumers.handle_claim",
+    "claims": "livestreams.consumers.handle_event",
     "payments": "payments.consumers.handle_claim_decided",
-    "replies": "messenger.consumers.handle_reply_work",
 }
 
 
-# Consecutive entries of one seller are handled in one transaction. Store and claims have handlers made for
-# it (bulk queries); the others run their per-entry handler for each entry, which saves a commit per entry.
+# Consecutive entries of one seller are handled in one transaction, by handlers made for it (a fixed number
+# of queries per batch): the more a stage falls behind, the cheaper each entry gets.
 STAGE_BATCH_HANDLERS: dict[str, str] = {
-    "store": "livestreams.consumers.handle_stores",
-    "claims": "livestreams.consumers.handle_claims",
+    "claims": "livestreams.consumers.handle_events",
+    "payments": "payments.consumers.handle_claims_decided",
 }
 
 

@@ -9,7 +9,7 @@ hundreds of claims per second instead of tens. Used by the claims stage for cons
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 
 from django.db.models import Count, Sum
@@ -30,7 +30,7 @@ from payments.reservations.claim import (
     _replayed,
     _resolve_with,
 )
-from payments.reservations.common import Status, add_reserved, hold_expires_at, lock_variants, refresh_gate_on_commit
+from payments.reservations.common import Status, add_reserved, gate_set_on_commit, hold_expires_at, lock_variants
 from payments.reservations.types import ClaimDecision, ClaimPolicy
 
 
@@ -40,15 +40,22 @@ def claims_reserve_batch(
     policy_for: Callable[[LiveSession], ClaimPolicy],
     now: datetime,
     gate: StockGate | None = None,
+    undecided_ids: Collection[int] = (),
+    variants_by_code: dict[str, list[Variant]] | None = None,
 ) -> list[ClaimDecision]:
     """Decide `claims` (comments of one seller, each attached to a live, in arrival order) and return their
-    decisions in the same order. Precondition: inside `schema_context` and `transaction.atomic()`."""
-    decided = set(
-        Reservation.objects.filter(source_comment__in=[c for c, _ in claims]).values_list(
-            "source_comment_id", flat=True
-        )
+    decisions in the same order. `undecided_ids`: comments the caller knows were never decided before (stored
+    in this transaction), so they cannot have reservations to replay. Precondition: inside `schema_context`
+    and `transaction.atomic()`. `variants_by_code`: the active variants by lower-cased product code, when the
+    caller has them (the claims stage keeps them for a second); read here otherwise."""
+    maybe_decided = [c for c, _ in claims if c.pk not in undecided_ids]
+    decided = (
+        set(Reservation.objects.filter(source_comment__in=maybe_decided).values_list("source_comment_id", flat=True))
+        if maybe_decided
+        else set()
     )
-    variants_by_code = _variants_by_code({item.code.lower() for _, items in claims for item in items})
+    if variants_by_code is None:
+        variants_by_code = _variants_by_code({item.code.lower() for _, items in claims for item in items})
     lines_of = {comment.pk: _resolve_with(items, variants_by_code) for comment, items in claims}
     todo = [(c, items) for c, items in claims if c.pk not in decided and _accepted(lines_of[c.pk])]
 
@@ -134,7 +141,10 @@ def claims_reserve_batch(
         for row in created
         if row.status == Status.RESERVED
     )
-    refresh_gate_on_commit(gate=gate, variant_ids=variant_ids)
+    gate_set_on_commit(
+        gate=gate,
+        available={pk: v.stock_on_hand - v.reserved - reserved_delta.get(pk, 0) for pk, v in locked.items()},
+    )
 
     decisions = []
     for comment, items in claims:
@@ -171,13 +181,14 @@ def _open_orders_locked(comments: list[Comment]) -> dict[tuple[str, int], Order]
         return {}
     platform = comments[0].platform
     names = {c.author_platform_id: c.author_name for c in comments}
-    Buyer.objects.bulk_create(
-        [Buyer(platform=platform, platform_user_id=author, name=name) for author, name in names.items()],
-        ignore_conflicts=True,
+    # One upsert that returns every buyer's id, new or known (a known buyer keeps the name it has).
+    upserted = Buyer.objects.bulk_create(
+        [Buyer(platform=platform, platform_user_id=author, name=name) for author, name in sorted(names.items())],
+        update_conflicts=True,
+        unique_fields=["platform", "platform_user_id"],
+        update_fields=["platform"],
     )
-    buyers = dict(
-        Buyer.objects.filter(platform=platform, platform_user_id__in=names).values_list("platform_user_id", "pk")
-    )
+    buyers = {buyer.platform_user_id: buyer.pk for buyer in upserted}
     wanted = {(c.author_platform_id, c.live_session_id) for c in comments if c.live_session_id}
     Order.objects.bulk_create(
         [Order(buyer_id=buyers[author], live_session_id=live_id) for author, live_id in wanted],

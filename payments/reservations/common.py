@@ -196,6 +196,23 @@ def _insert_next_part(*, waiting: Reservation, quantity: int, hold: datetime) ->
     ).pk
 
 
+def gate_set_on_commit(*, gate: StockGate | None, available: dict[int, int]) -> None:
+    """After the surrounding transaction commits, put `available` (units per variant id, computed by the
+    caller under the variants' row locks, so they are what commits) into the gate; no query. Robust like
+    `refresh_gate_on_commit`."""
+    if gate is None or not available:
+        return
+
+    def store() -> None:
+        if not gate.is_built():
+            stock_gate_rebuild(schema_name=gate.schema_name, redis_client=gate.redis, prefix=gate.prefix)
+            return
+        for variant_id, units in sorted(available.items()):
+            gate.set_available(variant_id, units)
+
+    transaction.on_commit(store, robust=True)
+
+
 def refresh_gate_on_commit(*, gate: StockGate | None, variant_ids: Iterable[int]) -> None:
     """After the surrounding transaction commits, copy PostgreSQL's available units into the gate (or rebuild
     a gate that lost its data). Runs `robust`: a Redis failure after commit is logged, never raised into a

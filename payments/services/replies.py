@@ -1,4 +1,5 @@
-"""Work for the replies stage: what to tell a buyer about their cart, published only after commit."""
+"""What to tell a buyer about their cart: written to the outbox in the caller's transaction (the sender
+delivers it), so a committed change of the cart always has its message and a rolled-back one never does."""
 
 from __future__ import annotations
 
@@ -6,27 +7,22 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 
 from livestreams.streams.events import ReplyWork
-from livestreams.streams.publish import publish
+from messenger.services import reply_work_enqueue
 from payments.models import Order, Reservation
 from payments.selectors import Cart, cart_of_order
 from tenants.models import Seller
-from tenants.selectors import seller_absolute_url
+from tenants.selectors import seller_base_url_of_schema, seller_of_schema
 
 
 def current_schema() -> str:
     return str(connection.schema_name)  # type: ignore[attr-defined]
 
 
-def seller_of_schema(schema_name: str) -> Seller:
-    """The seller of a schema; the public schema is on the search path inside `schema_context`."""
-    return Seller.objects.get(schema_name=schema_name)
-
-
 def cart_url(*, seller: Seller, order: Order) -> str:
-    return seller_absolute_url(seller=seller, path=f"/c/{order.token}/")
+    return seller_base_url_of_schema(seller.schema_name) + f"/c/{order.token}/"
 
 
 def cart_detail(*, seller: Seller, cart: Cart) -> dict[str, Any]:
@@ -64,14 +60,10 @@ def cart_detail(*, seller: Seller, cart: Cart) -> dict[str, Any]:
     }
 
 
-def reply_on_commit(*, work: ReplyWork) -> None:
-    transaction.on_commit(lambda: publish(stage="replies", schema_name=work.schema, fields=work.to_fields()))
-
-
 def reply_work_for_order(
     *, order: Order, reason: str, comment_id: str = "", extra: dict[str, Any] | None = None
 ) -> ReplyWork:
-    """Publish, after commit, a ReplyWork about `order` with its cart link and cart facts."""
+    """Queue a message about `order` with its cart link and cart facts (in the caller's transaction)."""
     schema = current_schema()
     seller = seller_of_schema(schema)
     detail = {**cart_detail(seller=seller, cart=cart_of_order(order=order)), **(extra or {})}
@@ -83,12 +75,12 @@ def reply_work_for_order(
         cart_url=cart_url(seller=seller, order=order),
         detail=json.dumps(detail, default=str),
     )
-    reply_on_commit(work=work)
+    reply_work_enqueue(work=work)
     return work
 
 
 def reply_work_for_promotion(*, reservation_ids: list[int]) -> None:
-    """Tell each buyer whose waitlisted reservations got units (one message per cart), after commit.
+    """Tell each buyer whose waitlisted reservations got units (one message per cart).
     Precondition: inside `schema_context(seller)`, in the transaction that promoted them."""
     by_order: dict[int, list[int]] = defaultdict(list)
     for reservation_id, order_id in Reservation.objects.filter(pk__in=reservation_ids).values_list("pk", "order_id"):

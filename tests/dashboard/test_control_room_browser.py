@@ -1,8 +1,8 @@
 """The seller dashboard end to end: headless Chromium against a real uvicorn server and the real pipeline.
 
-A signed Meta webhook comment goes through ingest → store → claims, and the open control room shows the
-claim and the new stock count without a reload; another seller's dashboard, open at the same time, never
-sees any of it. Screenshots go to artifacts/dashboard/.
+A signed Meta webhook comment goes through ingest → claims stage (stored and decided in one step), and the
+open control room shows the claim and the new stock count without a reload; another seller's dashboard, open
+at the same time, never sees any of it. Screenshots go to artifacts/dashboard/.
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ def test_claim_from_a_webhook_comment_appears_live_and_stays_with_its_seller(
     other_page.goto(f"/lives/{other_live.pk}/")
     wait_socket_open(other_page)
 
-    # A viewer claims on seller A's live: signed webhook → ingest → store → claims → control room.
+    # A viewer claims on seller A's live: signed webhook → ingest → claims stage → control room.
     started = time.monotonic()
     post_comment(server, page_id=page_id_of(committed_seller), comment_id="c-browser-1", text="quiero B7 talla M")
     claim = page.locator("#feed li", has_text="quiero B7 talla M")

@@ -40,7 +40,7 @@ def test_a_scripted_live_reserves_first_come_first_served_and_reports_it(
         ],
     )
     server = WebServer()
-    consumers = [ManageProcess("run_consumer", stage, "--block-ms", "50") for stage in ("store", "claims")]
+    consumer = ManageProcess("run_consumer", "claims", "--block-ms", "50")
     out = StringIO()
     try:
         call_command(
@@ -53,8 +53,7 @@ def test_a_scripted_live_reserves_first_come_first_served_and_reports_it(
             stdout=out,
         )
     finally:
-        for consumer in consumers:
-            consumer.terminate()
+        consumer.terminate()
         server.stop()
 
     result = json.loads(out.getvalue().strip().splitlines()[-1])

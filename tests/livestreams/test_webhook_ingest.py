@@ -44,8 +44,8 @@ def comment(comment_id: str, text: str = "mío", author: str = "psid-1", verb: s
     )
 
 
-def store_entries(schema: str = "seller_a") -> list[dict[str, str]]:
-    stream = keys.stage_stream("store", keys.shard_of(schema))
+def claims_entries(schema: str = "seller_a") -> list[dict[str, str]]:
+    stream = keys.stage_stream("claims", keys.shard_of(schema))
     return [fields for _id, fields in get_redis().xrange(stream)]
 
 
@@ -98,7 +98,7 @@ def test_missing_or_wrong_signature_is_forbidden_and_queues_nothing(seller_a: Se
     response = post(page_delivery(page_id=PAGE_A, changes=[comment("c1")]), signature=signature)
 
     assert response.status_code == 403
-    assert store_entries() == []
+    assert claims_entries() == []
 
 
 def test_body_changed_by_one_byte_after_signing_is_forbidden(seller_a: Seller) -> None:
@@ -109,7 +109,7 @@ def test_body_changed_by_one_byte_after_signing_is_forbidden(seller_a: Seller) -
     response = post(tampered, signature=signature)
 
     assert response.status_code == 403
-    assert store_entries() == []
+    assert claims_entries() == []
 
 
 def test_oversized_body_gets_413_even_without_a_content_length(seller_a: Seller, settings: Any) -> None:
@@ -125,7 +125,7 @@ def test_oversized_body_gets_413_even_without_a_content_length(seller_a: Seller,
     streamed = asgi_request("POST", "/webhooks/meta/", content=in_two_chunks_without_length(), headers=headers)
 
     assert (declared.status_code, streamed.status_code) == (413, 413)
-    assert store_entries() == []
+    assert claims_entries() == []
 
 
 def test_signed_malformed_json_gets_400(seller_a: Seller) -> None:
@@ -149,7 +149,7 @@ def test_batch_of_entries_and_changes_queues_every_event(seller_a: Seller) -> No
     response = post(payload)
 
     assert response.status_code == 200
-    entries = store_entries()
+    entries = claims_entries()
     assert [(e["kind"], e["external_id"]) for e in entries] == [
         ("comment", "c1"),
         ("comment", "c2"),
@@ -166,7 +166,7 @@ def test_the_pages_own_comments_and_unbound_pages_are_dropped_and_counted(seller
     post(page_delivery(page_id=PAGE_A, changes=[own]))
     post(page_delivery(page_id="424242", changes=[comment("c1")]))
 
-    assert store_entries() == []
+    assert claims_entries() == []
     counters = get_redis().hgetall(keys.ingest_counters(None))
     assert (counters["unbound"], counters["skipped"]) == ("1", "1")
 
@@ -177,7 +177,7 @@ def test_the_same_delivery_five_times_is_queued_once(seller_a: Seller) -> None:
     statuses = [post(payload).status_code for _ in range(5)]
 
     assert statuses == [200] * 5
-    assert len(store_entries()) == 1
+    assert len(claims_entries()) == 1
 
 
 def test_an_edit_is_a_new_event_but_its_retry_is_not(seller_a: Seller) -> None:
@@ -185,7 +185,7 @@ def test_an_edit_is_a_new_event_but_its_retry_is_not(seller_a: Seller) -> None:
     for _ in range(2):
         post(page_delivery(page_id=PAGE_A, changes=[comment("c1", "mío en M", verb="edited")]))
 
-    assert [e["verb"] for e in store_entries()] == ["add", "edited"]
+    assert [e["verb"] for e in claims_entries()] == ["add", "edited"]
 
 
 def test_instagram_live_comments_and_messenger_messages_are_queued(seller_a: Seller) -> None:
@@ -196,7 +196,7 @@ def test_instagram_live_comments_and_messenger_messages_are_queued(seller_a: Sel
     post(instagram)
     post(messenger_delivery(page_id=PAGE_A, sender_id="psid-7", mid="m_1", text="cancelar"))
 
-    assert [(e["platform"], e["kind"], e["author_name"] or e["author_id"]) for e in store_entries()] == [
+    assert [(e["platform"], e["kind"], e["author_name"] or e["author_id"]) for e in claims_entries()] == [
         ("instagram", "comment", "ana.b"),
         ("facebook", "message", "psid-7"),
     ]
@@ -209,7 +209,7 @@ def test_webhook_runs_no_sql_with_a_warm_routing_cache(seller_a: Seller, django_
         response = post(page_delivery(page_id=PAGE_A, changes=[comment("c1"), comment("c2")]))
 
     assert response.status_code == 200
-    assert [e["external_id"] for e in store_entries()] == ["warm", "c1", "c2"]
+    assert [e["external_id"] for e in claims_entries()] == ["warm", "c1", "c2"]
 
 
 def test_redis_down_keeps_the_delivery_in_the_inbox_and_relays_it_once_when_back(
@@ -226,7 +226,7 @@ def test_redis_down_keeps_the_delivery_in_the_inbox_and_relays_it_once_when_back
     assert inbox_relay() == 0
 
     assert get_redis().connection_pool.connection_kwargs["port"] == private_redis.port
-    assert [e["external_id"] for e in store_entries()] == ["c1", "c2"]
+    assert [e["external_id"] for e in claims_entries()] == ["c1", "c2"]
     assert InboxDelivery.objects.get().relayed_at is not None
 
 
@@ -256,7 +256,7 @@ def test_neither_redis_nor_postgresql_gets_503(seller_a: Seller, private_redis: 
 def test_queued_event_carries_the_typed_fields(seller_a: Seller) -> None:
     post(page_delivery(page_id=PAGE_A, changes=[comment("c1", text="quiero la A12 💕")]))
 
-    entry = store_entries()[0]
+    entry = claims_entries()[0]
     assert entry["type"] == "meta_event.v1"
     assert {k: entry[k] for k in ("schema", "platform", "page_id", "external_id", "author_id", "text")} == {
         "schema": "seller_a",

@@ -1,4 +1,5 @@
-"""Fixtures of the messenger tests: the fake Graph API, a committed seller whose page it knows, a sender."""
+"""Fixtures of the messenger tests: the fake Graph API, a committed seller whose page it knows, a sender, and the
+payments stage that writes the replies it sends."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from django.db import connection, connections, transaction
 from django_tenants.utils import schema_context
 
 from livestreams.streams.consumer import StreamConsumer
+from livestreams.streams.events import ReplyWork
 from livestreams.streams.stages import get_stage
-from messenger.consumers import handle_reply_work
 from messenger.models import OutboundMessage
 from messenger.sender import run_sender
+from messenger.services import reply_work_enqueue
 from tenants.models import PageBinding, Seller
 from tenants.services import page_binding_set_token
 from tests.fakes.graph_server import FakeGraph
@@ -58,10 +60,11 @@ def graph_backend(settings: pytest.FixtureRequest, graph: FakeGraph) -> None:
     settings.MESSENGER_SENDER_IDLE_SECONDS = 0.05  # type: ignore[attr-defined]
 
 
-def enqueue(schema: str, fields: dict[str, str]) -> None:
-    """What the replies stage does with one entry: the handler inside the schema and one transaction."""
+def enqueue(schema: str, work: ReplyWork) -> None:
+    """What the payments stage (or a cart change) does with a reply: write it to the outbox inside the seller's
+    schema and a committed transaction."""
     with schema_context(schema), transaction.atomic():
-        handle_reply_work(fields)
+        reply_work_enqueue(work=work)
 
 
 def rows(schema: str, **filters: object) -> list[OutboundMessage]:
@@ -94,12 +97,13 @@ def running_sender() -> Iterator[None]:
 
 
 @contextmanager
-def running_replies_consumer() -> Iterator[None]:
-    consumer = StreamConsumer(get_stage("replies"), block_ms=50)
-    thread = _thread(consumer.run, "replies")
+def running_payments_consumer() -> Iterator[None]:
+    """The payments stage's consumer: decided claims → replies in the outbox."""
+    consumer = StreamConsumer(get_stage("payments"), block_ms=50)
+    thread = _thread(consumer.run, "payments")
     try:
         yield
     finally:
         consumer.stop_requested.set()
         thread.join(timeout=30)
-        assert not thread.is_alive(), "the replies consumer did not stop"
+        assert not thread.is_alive(), "the payments consumer did not stop"

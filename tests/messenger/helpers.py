@@ -1,4 +1,5 @@
-"""Builders for the messenger tests: reply work as the payments stage writes it, and claimed comments."""
+"""Builders for the messenger tests: reply work as the payments stage (and every cart change) hands it to
+`reply_work_enqueue`, and claimed comments."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def detail(*items: dict[str, Any], minutes: int = 15, language: str = "") -> str
     )
 
 
-def work_fields(
+def reply_work(
     *,
     schema: str,
     reason: str,
@@ -63,7 +64,7 @@ def work_fields(
     order: Order | None = None,
     detail_json: str = "{}",
     cart_url: str = CART_URL,
-) -> dict[str, str]:
+) -> ReplyWork:
     return ReplyWork(
         schema=schema,
         reason=reason,
@@ -71,7 +72,7 @@ def work_fields(
         order_id=str(order.pk) if order else "",
         cart_url=cart_url,
         detail=detail_json,
-    ).to_fields()
+    )
 
 
 def claimed_comment(*, live: LiveSession, external_id: str, buyer: str = "psid-1") -> tuple[Comment, Order]:

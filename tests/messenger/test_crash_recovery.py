@@ -15,8 +15,8 @@ from payments.models import Buyer
 from tenants.models import PageBinding, Seller
 from tests.fakes.graph_server import FakeGraph
 from tests.messenger.conftest import enqueue, rows
-from tests.messenger.helpers import claimed_comment, work_fields
-from tests.messenger.test_sender import claim_fields, live_on, statuses
+from tests.messenger.helpers import claimed_comment, reply_work
+from tests.messenger.test_sender import claim_works, decided_claims, live_on, statuses
 from tests.processes import ManageProcess, wait_until
 
 
@@ -24,13 +24,13 @@ def test_a_sender_killed_between_send_and_record_never_sends_twice(
     committed_seller: Seller, page: PageBinding, graph: FakeGraph
 ) -> None:
     schema = committed_seller.schema_name
-    for fields in claim_fields(schema, page, 10, prefix="k"):
-        enqueue(schema, fields)
+    for work in claim_works(schema, page, 10, prefix="k"):
+        enqueue(schema, work)
     with schema_context(schema):
         _, order = claimed_comment(live=live_on(page), external_id="k-dm", buyer="psid-k-dm")
         Buyer.objects.filter(platform_user_id="psid-k-dm").update(last_message_at=timezone.now() - timedelta(hours=1))
     graph.open_window("psid-k-dm")
-    enqueue(schema, work_fields(schema=schema, reason="paid", order=order))
+    enqueue(schema, reply_work(schema=schema, reason="paid", order=order))
     graph.slow_next(60, times=11)  # Meta takes every message, but its answers never arrive before the kill
     env = {
         "MESSENGER_BACKEND": "graph",
@@ -60,30 +60,31 @@ def test_a_sender_killed_between_send_and_record_never_sends_twice(
     assert (dm.status, dm.last_error_code) == ("failed", "unconfirmed")  # no idempotency for messages: not resent
 
 
-def test_a_replies_consumer_killed_mid_batch_writes_each_reply_once(
+def test_a_payments_consumer_killed_mid_batch_writes_each_reply_once(
     committed_seller: Seller, page: PageBinding
 ) -> None:
     schema = committed_seller.schema_name
     total = 200
-    for fields in claim_fields(schema, page, total, prefix="q"):
-        publish(stage="replies", schema_name=schema, fields=fields)
+    for fields in decided_claims(committed_seller, page, total, prefix="q"):
+        publish(stage="payments", schema_name=schema, fields=fields)
     env = {"STREAM_VISIBILITY_TIMEOUT": "1", "STREAM_SHARD_LEASE": "1", "MESSENGER_BACKEND": "outbox"}
 
     def written() -> int:
         with schema_context(schema):
             return OutboundMessage.objects.count()
 
-    victim = ManageProcess("run_consumer", "replies", "--batch-size", "10", **env)  # a transaction per 10
+    victim = ManageProcess("run_consumer", "payments", "--batch-size", "10", **env)  # a transaction per 10
     wait_until(lambda: written() > 20, timeout=60, what="the first consumer to write some replies")
     victim.kill()
     assert written() < total
 
-    rescuer = ManageProcess("run_consumer", "replies", **env)
+    rescuer = ManageProcess("run_consumer", "payments", **env)
     try:
         wait_until(lambda: written() == total, timeout=60, what="every reply written")
-        stream = keys.stage_stream("replies", keys.shard_of(schema))
-        wait_until(lambda: get_redis().xpending(stream, "replies")["pending"] == 0, what="every entry acknowledged")
+        stream = keys.stage_stream("payments", keys.shard_of(schema))
+        wait_until(lambda: get_redis().xpending(stream, "payments")["pending"] == 0, what="every entry acknowledged")
     finally:
         assert rescuer.terminate() == 0
     with schema_context(schema):
         assert OutboundMessage.objects.values("comment_id").distinct().count() == total  # one per comment
+        assert set(OutboundMessage.objects.values_list("reason", flat=True)) == {"claim"}

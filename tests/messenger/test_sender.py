@@ -1,8 +1,9 @@
-"""The replies stage and the sender against the fake Graph API over HTTP: delivery, retries, terminal errors,
-rate limits, and no duplicates."""
+"""The payments stage's replies and the sender against the fake Graph API over HTTP: delivery, retries,
+terminal errors, rate limits, and no duplicates."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 from typing import Any
@@ -12,18 +13,22 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from inventory.models import Product
+from livestreams.intent.types import ClaimItem
 from livestreams.live_events import live_group
 from livestreams.models import Comment, LiveSession
+from livestreams.streams.events import ClaimDecided, ReplyWork
 from livestreams.streams.publish import publish
 from messenger import due
 from messenger.models import OutboundMessage
 from payments.models import Buyer
+from payments.reservations import claim_policy_for, claim_reserve
 from tenants.crypto import encrypt_token
 from tenants.models import PageBinding, Seller
-from tests.factories import make_live, make_order
+from tests.factories import make_comment, make_live, make_order, make_product
 from tests.fakes.graph_server import FakeGraph
-from tests.messenger.conftest import PAGE_TOKEN, enqueue, rows, running_replies_consumer, running_sender
-from tests.messenger.helpers import CART_URL, claimed_comment, detail, item, work_fields
+from tests.messenger.conftest import PAGE_TOKEN, enqueue, rows, running_payments_consumer, running_sender
+from tests.messenger.helpers import CART_URL, claimed_comment, detail, item, reply_work
 from tests.processes import wait_until
 
 
@@ -33,16 +38,41 @@ def live_on(page: PageBinding) -> LiveSession:
     return on_air or make_live(page_external_id=page.external_id, video_id=f"v-{page.external_id}")
 
 
-def claim_fields(schema: str, page: PageBinding, count: int, *, prefix: str = "c") -> list[dict[str, str]]:
+def claim_works(schema: str, page: PageBinding, count: int, *, prefix: str = "c") -> list[ReplyWork]:
+    """Replies to `count` claiming comments, as the payments stage writes them to the outbox."""
     with schema_context(schema):
         live = live_on(page)
-        fields = []
+        works = []
         for n in range(count):
             comment, order = claimed_comment(live=live, external_id=f"{prefix}-{n}", buyer=f"psid-{prefix}-{n}")
-            fields.append(
-                work_fields(schema=schema, reason="claim", comment=comment, order=order, detail_json=detail(item()))
+            works.append(
+                reply_work(schema=schema, reason="claim", comment=comment, order=order, detail_json=detail(item()))
             )
-    return fields
+    return works
+
+
+def decided_claims(seller: Seller, page: PageBinding, count: int, *, prefix: str = "c") -> list[dict[str, str]]:
+    """`count` comments that each got a unit of A12 M, as the claims stage hands them to the payments stage."""
+    schema = seller.schema_name
+    entries = []
+    with schema_context(schema):
+        live = live_on(page)
+        if not Product.objects.filter(code="A12").exists():
+            make_product(code="A12", variants={"M": 1000})
+        policy = claim_policy_for(seller=seller, live=live)
+        for n in range(count):
+            comment = make_comment(live=live, external_id=f"{prefix}-{n}", author=f"psid-{prefix}-{n}")
+            decision = claim_reserve(
+                comment=comment, items=(ClaimItem("A12", "M", 1),), policy=policy, now=timezone.now()
+            )
+            entries.append(decided(schema, comment, intent="purchase", decision=json.dumps(decision.as_dict())))
+    return entries
+
+
+def decided(schema: str, comment: Comment, *, intent: str, decision: str = "") -> dict[str, str]:
+    return ClaimDecided(
+        schema=schema, comment_id=str(comment.pk), intent=intent, decision=decision, needs_review="0", received_time=""
+    ).to_fields()
 
 
 def statuses(schema: str) -> dict[str, int]:
@@ -56,17 +86,17 @@ def test_it_sends_one_private_reply_per_claiming_comment_and_none_for_chatter(
     committed_seller: Seller, page: PageBinding, graph: FakeGraph, graph_backend: None
 ) -> None:
     schema = committed_seller.schema_name
-    claims = claim_fields(schema, page, 20)
+    claims = decided_claims(committed_seller, page, 20)
     with schema_context(schema):
         live = live_on(page)
         chatter = [claimed_comment(live=live, external_id=f"chat-{n}", buyer=f"psid-chat-{n}")[0] for n in range(5)]
-    entries = claims + claims[:5]  # five entries delivered twice, as Redis Streams may
-    entries += [work_fields(schema=schema, reason="question", comment=c) for c in chatter[:3]]
-    entries += [work_fields(schema=schema, reason="other", comment=c) for c in chatter[3:]]
+    entries = claims + claims[:5]  # five decisions delivered twice, as Redis Streams may
+    entries += [decided(schema, c, intent="question") for c in chatter[:3]]  # the seller answers no questions
+    entries += [decided(schema, c, intent="other") for c in chatter[3:]]
     for fields in entries:
-        publish(stage="replies", schema_name=schema, fields=fields)
+        publish(stage="payments", schema_name=schema, fields=fields)
 
-    with running_replies_consumer(), running_sender():
+    with running_payments_consumer(), running_sender():
         wait_until(lambda: statuses(schema) == {"sent": 20}, timeout=30, what="20 replies sent")
 
     assert len(graph.delivered) == 20
@@ -83,7 +113,7 @@ def test_it_retries_rate_limits_and_server_errors_then_succeeds(
     graph.fail_next(613)
     graph.fail_next(503)
     graph.fail_next(2)
-    enqueue(schema, claim_fields(schema, page, 1)[0])
+    enqueue(schema, claim_works(schema, page, 1)[0])
 
     with running_sender():
         wait_until(lambda: statuses(schema) == {"sent": 1}, timeout=20, what="the reply sent after retries")
@@ -99,7 +129,7 @@ def test_it_records_terminal_errors_and_never_retries_them(
     committed_seller: Seller, page: PageBinding, graph: FakeGraph, graph_backend: None
 ) -> None:
     schema = committed_seller.schema_name
-    replied, closed = claim_fields(schema, page, 2, prefix="t")
+    replied, closed = claim_works(schema, page, 2, prefix="t")
     graph.mark_replied("t-0")
     graph.closed_comments.add("t-1")
     with schema_context(schema):
@@ -108,13 +138,13 @@ def test_it_records_terminal_errors_and_never_retries_them(
         _, gone = claimed_comment(live=live, external_id="dm-src-2", buyer="psid-gone")
         Buyer.objects.update(last_message_at=timezone.now() - timedelta(hours=1))  # our records: window open
     graph.unavailable.add("psid-gone")
-    for fields in (
+    for work in (
         replied,
         closed,
-        work_fields(schema=schema, reason="paid", order=outside),
-        work_fields(schema=schema, reason="paid", order=gone),
+        reply_work(schema=schema, reason="paid", order=outside),
+        reply_work(schema=schema, reason="paid", order=gone),
     ):
-        enqueue(schema, fields)
+        enqueue(schema, work)
 
     with running_sender():
         wait_until(lambda: statuses(schema) == {"failed": 4}, timeout=20, what="four terminal failures")
@@ -130,7 +160,7 @@ def test_an_invalid_page_token_fails_and_asks_the_seller_to_reconnect(
 ) -> None:
     schema = committed_seller.schema_name
     graph.add_page(page.external_id, token="a-token-meta-revoked-ours")
-    first, second = claim_fields(schema, page, 2, prefix="r")
+    first, second = claim_works(schema, page, 2, prefix="r")
     enqueue(schema, first)
 
     with running_sender():
@@ -149,7 +179,7 @@ def test_a_slow_answer_is_retried_and_meta_confirms_the_first_reply_landed(
 ) -> None:
     schema = committed_seller.schema_name
     graph.slow_next(2.0)  # delivered at once, answered after our 0.5 s timeout
-    enqueue(schema, claim_fields(schema, page, 1, prefix="s")[0])
+    enqueue(schema, claim_works(schema, page, 1, prefix="s")[0])
 
     with running_sender():
         wait_until(lambda: statuses(schema) == {"sent": 1}, timeout=20, what="the reply recorded as sent")
@@ -167,8 +197,8 @@ def test_the_page_bucket_queues_a_rush_instead_of_hitting_metas_limit(
     settings.MESSENGER_SEND_PER_SECOND = 20  # type: ignore[attr-defined]
     # Our bucket lets at most 20 calls through in any second of Redis' clock; arrival jitter gets some slack.
     graph.rate_limit_per_second = 26
-    for fields in claim_fields(schema, page, 60, prefix="rush"):
-        enqueue(schema, fields)
+    for work in claim_works(schema, page, 60, prefix="rush"):
+        enqueue(schema, work)
     started = time.monotonic()
 
     with running_sender():
@@ -187,7 +217,7 @@ def test_outbox_backend_marks_sent_without_calling_meta_and_tells_the_dashboard(
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(live_group(schema), channel)
-    enqueue(schema, claim_fields(schema, page, 1, prefix="o")[0])
+    enqueue(schema, claim_works(schema, page, 1, prefix="o")[0])
 
     with running_sender():
         wait_until(lambda: statuses(schema) == {"sent": 1}, timeout=20, what="the outbox message marked sent")
@@ -208,7 +238,7 @@ def test_a_lost_due_set_is_rebuilt_from_postgresql(
     committed_seller: Seller, page: PageBinding, graph: FakeGraph, graph_backend: None
 ) -> None:
     schema = committed_seller.schema_name
-    enqueue(schema, claim_fields(schema, page, 1, prefix="d")[0])
+    enqueue(schema, claim_works(schema, page, 1, prefix="d")[0])
     due.forget(schema_name=schema)  # as if Redis lost the key
     assert schema not in due.due_schemas(now=timezone.now())
 
@@ -254,7 +284,7 @@ def test_instagram_private_replies_wait_for_the_hourly_limit_instead_of_failing(
             order = make_order(live=live, buyer_id=f"igsid-{n}")
             enqueue(
                 schema,
-                work_fields(schema=schema, reason="claim", comment=comment, order=order, detail_json=detail(item())),
+                reply_work(schema=schema, reason="claim", comment=comment, order=order, detail_json=detail(item())),
             )
 
     with running_sender():

@@ -12,7 +12,7 @@ from livestreams.streams.stages import STAGE_HANDLERS, get_stage
 
 class Command(BaseCommand):
     help = (
-        "Consume one pipeline stage's streams (store, claims, payments, replies). Each copy owns a fair share "
+        "Consume one pipeline stage's streams (claims, payments). Each copy owns a fair share "
         "of the shards; SIGTERM or Ctrl-C finishes the current batch, acknowledges it and exits."
     )
 

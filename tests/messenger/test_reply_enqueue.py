@@ -1,4 +1,5 @@
-"""The replies stage handler: what each reason writes to the outbox, in the seller's words, exactly once."""
+"""Writing a reply to the outbox (`reply_work_enqueue`, called by the payments stage and by every cart change in
+its own transaction): what each reason writes, in the seller's words, exactly once."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from messenger.consumers import handle_reply_work
+from livestreams.streams.events import ReplyWork
 from messenger.models import OutboundMessage
+from messenger.services import reply_work_enqueue
 from payments.models import Buyer
 from tenants.models import Seller
 from tests.factories import make_live, make_product
-from tests.messenger.helpers import CART_URL, claimed_comment, detail, item, work_fields
+from tests.messenger.helpers import CART_URL, claimed_comment, detail, item, reply_work
+
+
+def enqueue(work: ReplyWork) -> OutboundMessage | None:
+    return reply_work_enqueue(work=work)
 
 
 def only_row() -> OutboundMessage:
@@ -24,8 +30,8 @@ def only_row() -> OutboundMessage:
 def test_first_claim_gets_a_private_reply_with_a_button_to_the_cart(in_seller_a: Seller) -> None:
     comment, order = claimed_comment(live=make_live(), external_id="c-100")
 
-    handle_reply_work(
-        work_fields(
+    enqueue(
+        reply_work(
             schema="seller_a", reason="claim", comment=comment, order=order, detail_json=detail(item("A12", "M"))
         )
     )
@@ -43,12 +49,12 @@ def test_first_claim_gets_a_private_reply_with_a_button_to_the_cart(in_seller_a:
     assert payload["buttons"] == [{"type": "web_url", "url": CART_URL, "title": "Pagar ahora"}]
 
 
-def test_redelivered_reply_work_adds_no_second_row(in_seller_a: Seller) -> None:
+def test_the_same_reply_work_enqueued_twice_adds_no_second_row(in_seller_a: Seller) -> None:
     comment, order = claimed_comment(live=make_live(), external_id="c-101")
-    fields = work_fields(schema="seller_a", reason="claim", comment=comment, order=order, detail_json=detail(item()))
+    work = reply_work(schema="seller_a", reason="claim", comment=comment, order=order, detail_json=detail(item()))
 
-    handle_reply_work(fields)
-    handle_reply_work(fields)
+    enqueue(work)
+    enqueue(work)
 
     assert OutboundMessage.objects.count() == 1
 
@@ -56,10 +62,8 @@ def test_redelivered_reply_work_adds_no_second_row(in_seller_a: Seller) -> None:
 def test_a_comment_never_gets_two_private_replies(in_seller_a: Seller) -> None:
     comment, order = claimed_comment(live=make_live(), external_id="c-102")
 
-    handle_reply_work(
-        work_fields(schema="seller_a", reason="claim", comment=comment, order=order, detail_json=detail(item()))
-    )
-    handle_reply_work(work_fields(schema="seller_a", reason="cancelled", comment=comment, order=order))
+    enqueue(reply_work(schema="seller_a", reason="claim", comment=comment, order=order, detail_json=detail(item())))
+    enqueue(reply_work(schema="seller_a", reason="cancelled", comment=comment, order=order))
 
     assert only_row().reason == "claim"
 
@@ -69,11 +73,9 @@ def test_later_claims_of_the_same_buyer_get_the_short_reply(in_seller_a: Seller)
     first, order = claimed_comment(live=live, external_id="c-103")
     second, _ = claimed_comment(live=live, external_id="c-104")
 
-    handle_reply_work(
-        work_fields(schema="seller_a", reason="claim", comment=first, order=order, detail_json=detail(item("A12")))
-    )
-    handle_reply_work(
-        work_fields(
+    enqueue(reply_work(schema="seller_a", reason="claim", comment=first, order=order, detail_json=detail(item("A12"))))
+    enqueue(
+        reply_work(
             schema="seller_a",
             reason="claim",
             comment=second,
@@ -90,8 +92,8 @@ def test_later_claims_of_the_same_buyer_get_the_short_reply(in_seller_a: Seller)
 def test_waitlisted_claim_says_the_place_in_line(in_seller_a: Seller) -> None:
     comment, order = claimed_comment(live=make_live(), external_id="c-105")
 
-    handle_reply_work(
-        work_fields(
+    enqueue(
+        reply_work(
             schema="seller_a",
             reason="claim",
             comment=comment,
@@ -113,8 +115,8 @@ def test_sellers_own_wording_and_language_are_used(in_seller_a: Seller) -> None:
     )
     comment, order = claimed_comment(live=make_live(), external_id="c-106")
 
-    handle_reply_work(
-        work_fields(
+    enqueue(
+        reply_work(
             schema="seller_a",
             reason="claim",
             comment=comment,
@@ -132,9 +134,7 @@ def test_broken_seller_template_falls_back_to_ours(in_seller_a: Seller) -> None:
     Seller.objects.filter(pk=in_seller_a.pk).update(default_language="en", message_templates={"claim": {"en": "Hi {"}})
     comment, order = claimed_comment(live=make_live(), external_id="c-107")
 
-    handle_reply_work(
-        work_fields(schema="seller_a", reason="claim", comment=comment, order=order, detail_json=detail(item()))
-    )
+    enqueue(reply_work(schema="seller_a", reason="claim", comment=comment, order=order, detail_json=detail(item())))
 
     assert only_row().text.startswith("Reserved ✅ A12 M.")
 
@@ -142,22 +142,20 @@ def test_broken_seller_template_falls_back_to_ours(in_seller_a: Seller) -> None:
 def test_questions_are_not_answered_unless_the_seller_turns_answers_on(in_seller_a: Seller) -> None:
     make_product(code="A12", name="Blusa", price_minor=29900, variants={"M": 2, "L": 0})
     comment, _ = claimed_comment(live=make_live(), external_id="c-108")
-    fields = work_fields(
-        schema="seller_a", reason="question", comment=comment, detail_json=json.dumps({"codes": ["a12"]})
-    )
+    work = reply_work(schema="seller_a", reason="question", comment=comment, detail_json=json.dumps({"codes": ["a12"]}))
 
-    handle_reply_work(fields)
+    enqueue(work)
     assert OutboundMessage.objects.count() == 0
 
     Seller.objects.filter(pk=in_seller_a.pk).update(answer_questions=True)
-    handle_reply_work(fields)
+    enqueue(work)
     assert only_row().text == "A12 Blusa: 299.00 MXN. Disponible: M"
 
 
 def test_chatter_gets_nothing(in_seller_a: Seller) -> None:
     comment, _ = claimed_comment(live=make_live(), external_id="c-109")
 
-    handle_reply_work(work_fields(schema="seller_a", reason="other", comment=comment))
+    enqueue(reply_work(schema="seller_a", reason="other", comment=comment))
 
     assert OutboundMessage.objects.count() == 0
 
@@ -167,7 +165,7 @@ def test_promotion_outside_the_window_is_recorded_but_not_sent(in_seller_a: Sell
     _, order = claimed_comment(live=live, external_id="c-110", buyer="psid-old")
     Buyer.objects.filter(platform_user_id="psid-old").update(last_message_at=timezone.now() - timedelta(hours=25))
 
-    handle_reply_work(work_fields(schema="seller_a", reason="promoted", order=order, detail_json=detail(item())))
+    enqueue(reply_work(schema="seller_a", reason="promoted", order=order, detail_json=detail(item())))
 
     row = only_row()
     assert (row.kind, row.status, row.last_error_code) == ("message", "skipped", "window_closed")
@@ -178,7 +176,7 @@ def test_promotion_inside_the_window_is_a_message_to_the_buyer(in_seller_a: Sell
     _, order = claimed_comment(live=live, external_id="c-111", buyer="psid-new")
     Buyer.objects.filter(platform_user_id="psid-new").update(last_message_at=timezone.now() - timedelta(hours=2))
 
-    handle_reply_work(work_fields(schema="seller_a", reason="promoted", order=order, detail_json=detail(item())))
+    enqueue(reply_work(schema="seller_a", reason="promoted", order=order, detail_json=detail(item())))
 
     row = only_row()
     assert (row.kind, row.recipient_id, row.status) == ("message", "psid-new", "queued")
@@ -191,7 +189,7 @@ def test_a_messenger_question_about_the_order_gets_its_state(in_seller_a: Seller
     message.kind = "message"
     message.save()
 
-    handle_reply_work(work_fields(schema="seller_a", reason="question", comment=message, order=order))
+    enqueue(reply_work(schema="seller_a", reason="question", comment=message, order=order))
 
     row = only_row()
     assert (row.kind, row.recipient_id) == ("message", "psid-dm")
@@ -201,9 +199,7 @@ def test_a_messenger_question_about_the_order_gets_its_state(in_seller_a: Seller
 def test_detail_that_is_not_json_still_gets_a_reply(in_seller_a: Seller) -> None:
     comment, order = claimed_comment(live=make_live(), external_id="c-112")
 
-    handle_reply_work(
-        work_fields(schema="seller_a", reason="cancelled", comment=comment, order=order, detail_json="not json")
-    )
+    enqueue(reply_work(schema="seller_a", reason="cancelled", comment=comment, order=order, detail_json="not json"))
 
     assert only_row().text == "Listo, cancelamos tu pedido."
 
@@ -224,7 +220,7 @@ def test_a_promotion_names_the_promoted_lines_of_the_cart(in_seller_a: Seller) -
         "promoted_reservation_ids": [8],
     }
 
-    handle_reply_work(work_fields(schema="seller_a", reason="promoted", order=order, detail_json=json.dumps(cart)))
+    enqueue(reply_work(schema="seller_a", reason="promoted", order=order, detail_json=json.dumps(cart)))
 
     assert only_row().text == "¡Buenas noticias! Se liberó B7 Falda L x2 y es tuyo ✅ Tienes 10 min para pagar."
 
@@ -233,9 +229,7 @@ def test_a_rejected_claim_says_what_to_fix(in_seller_a: Seller) -> None:
     comment, _ = claimed_comment(live=make_live(), external_id="c-114")
     rejected = {"decision": {"items": [item("Z9", "", reserved=0)]}, "rejected_reasons": ["limit"]}
 
-    handle_reply_work(
-        work_fields(schema="seller_a", reason="claim_rejected", comment=comment, detail_json=json.dumps(rejected))
-    )
+    enqueue(reply_work(schema="seller_a", reason="claim_rejected", comment=comment, detail_json=json.dumps(rejected)))
 
     row = only_row()
     assert row.text == "No pudimos apartar Z9. Llegaste al máximo de piezas por persona."
