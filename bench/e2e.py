@@ -1,13 +1,15 @@
 """Benchmark: end to end, a comment posted to the webhook → the private reply handed to the (fake) Graph API.
 
 The whole product runs as in production on this machine: uvicorn (webhook), one `run_consumer` process per
-stage (store, claims, payments, replies), `run_sender` and `run_scheduler`, the local intent engine, local
+stage (claims, payments), `run_sender` and `run_scheduler`, production settings, the local intent engine, local
 payments, and the graph backend pointed at a fake Graph API in this process. Comments are signed deliveries
 sent at a fixed rate (open loop); each one claims the product on camera, so each gets a private reply with its
 cart link. Latency is from the moment a comment is sent to the moment the fake receives its reply.
 
-Prints p50/p95/p99 at 100 comments/s sustained for 30 s (targets p50 <= 50 ms, p99 <= 250 ms), then the
-largest rate of a few tried that the pipeline kept up with (every reply within 2 s of the last comment).
+Prints p50/p95/p99 at 100 comments/s sustained for 30 s (targets p50 <= 50 ms, p99 <= 250 ms) with the CPU
+each process spent per comment and the time spent per stage, then the
+largest rate of a few tried that the pipeline kept up with (every reply within 2 s of the last comment, and p99
+under 1 s: a backlog that grows shows up as a p99 that grows with the run).
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ PAGE_ID = "570000000000001"
 TOKEN = "e2e-page-token"
 SECRET = "e2e-app-secret"
 SECONDS = int(os.environ.get("E2E_SECONDS", "30"))
-RATES = [int(r) for r in os.environ.get("E2E_RATES", "25,50,100,200").split(",")]
+RATES = [int(r) for r in os.environ.get("E2E_RATES", "25,50,100,150,200").split(",")]
+KEPT_UP_P99_MS = 1000.0
 STEADY_RATE = int(os.environ.get("E2E_STEADY_RATE", "100"))
 
 
@@ -117,7 +120,7 @@ def main() -> int:
                             f"{len(latencies)} replies, {missing} missing (targets p50 <= 50 ms, p99 <= 250 ms)"
                         )
                     elif name == "ramp":
-                        ok = missing == 0
+                        ok = missing == 0 and _p(latencies, 0.99) <= KEPT_UP_P99_MS
                         print(
                             f"  {rate} comments/s for {seconds} s: p50 {_p(latencies, 0.5):.0f} ms, "
                             f"p99 {_p(latencies, 0.99):.0f} ms, {missing} replies still missing 2 s after the "

@@ -1,6 +1,7 @@
 """Real-time events for the seller's live control room, sent to the seller's Channels group.
 
-Stages call `publish_live_event` from `transaction.on_commit`, so the dashboard only ever shows committed
+Stages call `publish_live_event` (or `publish_live_events` for a batch: one channel-layer message, one browser
+frame per event) from `transaction.on_commit`, so the dashboard only ever shows committed
 facts. Delivery to browsers is best effort (a dropped socket re-reads what it missed over HTTP); a channel
 layer failure never fails the stage.
 

@@ -1,4 +1,5 @@
-"""Outbound messages to buyers (the outbox): written first, sent by the replies stage."""
+"""Outbound messages to buyers (the outbox): written by the payments stage and the cart services in their
+transaction, sent by the sender."""
 
 from __future__ import annotations
 

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from django.db.models import Count, Sum
+from django.db import connection
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from inventory.models import StockMovement, Variant
 from inventory.stock_gate import StockGate
 from livestreams.intent.types import ClaimItem
 from livestreams.models import Comment, LiveSession
-from payments.models import Buyer, Order, Reservation
+from payments.models import Buyer, Order, Reservation, new_cart_token
 from payments.reservations.claim import (
     ACTOR,
     COUNTED_STATUSES,
@@ -30,8 +32,8 @@ from payments.reservations.claim import (
     _replayed,
     _resolve_with,
 )
-from payments.reservations.common import Status, add_reserved, gate_set_on_commit, hold_expires_at, lock_variants
-from payments.reservations.types import ClaimDecision, ClaimPolicy
+from payments.reservations.common import Status, gate_set_on_commit, hold_expires_at
+from payments.reservations.types import ClaimDecision, ClaimPolicy, ReservationInvariantError
 
 
 def claims_reserve_batch(
@@ -62,16 +64,11 @@ def claims_reserve_batch(
     orders = _open_orders_locked([c for c, _ in todo])
     used = _units_used(orders.values())
     variant_ids = sorted({ln.variant_id for c, _ in todo for ln in _accepted(lines_of[c.pk]) if ln.variant_id})
-    locked = lock_variants(variant_ids)
-    free = {pk: v.stock_on_hand - v.reserved for pk, v in locked.items()}
-    waiting = dict(
-        Reservation.objects.filter(variant_id__in=variant_ids, status=Status.WAITLISTED)
-        .values("variant_id")
-        .annotate(n=Count("id"))
-        .values_list("variant_id", "n")
-    )
+    locked = _lock_variants(variant_ids)  # variant id -> (on hand, reserved)
+    free = {pk: on_hand - reserved for pk, (on_hand, reserved) in locked.items()}
+    waiting = _waitlisted_counts(variant_ids)  # read after the locks: nobody can add to the lines meanwhile
     policies: dict[int, ClaimPolicy] = {}
-    new_rows: list[Reservation] = []
+    new_rows: list[_NewReservation] = []
     reserved_delta: dict[int, int] = defaultdict(int)
     for comment, _ in todo:
         live = comment.live_session
@@ -100,50 +97,23 @@ def claims_reserve_batch(
             part = 0
             if line.reserved:
                 new_rows.append(
-                    Reservation(
-                        order=order,
-                        variant_id=line.variant_id,
-                        source_comment=comment,
-                        quantity=line.reserved,
-                        part=part,
-                        status=Status.RESERVED,
-                        hold_expires_at=hold,
-                    )
+                    _NewReservation(order.pk, line.variant_id, comment.pk, line.reserved, part, Status.RESERVED, hold)
                 )
                 part += 1
             if line.waitlisted:
                 waiting[line.variant_id] = waiting.get(line.variant_id, 0) + 1
                 line.position = waiting[line.variant_id]
                 new_rows.append(
-                    Reservation(
-                        order=order,
-                        variant_id=line.variant_id,
-                        source_comment=comment,
-                        quantity=line.waitlisted,
-                        part=part,
-                        status=Status.WAITLISTED,
+                    _NewReservation(
+                        order.pk, line.variant_id, comment.pk, line.waitlisted, part, Status.WAITLISTED, None
                     )
                 )
 
-    for variant_id, delta in sorted(reserved_delta.items()):
-        if delta:
-            add_reserved(variant_id=variant_id, delta=delta)
-    created = Reservation.objects.bulk_create(new_rows)
-    StockMovement.objects.bulk_create(
-        StockMovement(
-            variant_id=row.variant_id,
-            reason=StockMovement.Reason.RESERVATION,
-            reserved_delta=row.quantity,
-            actor=ACTOR,
-            note=f"comment {row.source_comment.external_id}"[:500],
-            reservation_id=row.pk,
-        )
-        for row in created
-        if row.status == Status.RESERVED
-    )
+    _add_reserved({pk: delta for pk, delta in reserved_delta.items() if delta})
+    _insert_reservations(new_rows)
     gate_set_on_commit(
         gate=gate,
-        available={pk: v.stock_on_hand - v.reserved - reserved_delta.get(pk, 0) for pk, v in locked.items()},
+        available={pk: on_hand - reserved - reserved_delta.get(pk, 0) for pk, (on_hand, reserved) in locked.items()},
     )
 
     decisions = []
@@ -174,57 +144,179 @@ def _variants_by_code(codes: set[str]) -> dict[str, list[Variant]]:
     return found
 
 
+# The queries below run for every batch of claims (hundreds a second in a rush), so they are written in SQL:
+# one statement each, arrays as parameters, the tables' names from their models.
+BUYERS, ORDERS = Buyer._meta.db_table, Order._meta.db_table
+RESERVATIONS, VARIANTS = Reservation._meta.db_table, Variant._meta.db_table
+MOVEMENTS, COMMENTS = StockMovement._meta.db_table, Comment._meta.db_table
+OPEN_IN_SQL = ", ".join(f"'{status}'" for status in OPEN_ORDER_STATUSES)  # as the partial UNIQUE index says it
+
+
+class _NewReservation(NamedTuple):
+    order_id: int
+    variant_id: int
+    comment_id: int
+    quantity: int
+    part: int
+    status: str
+    hold_expires_at: datetime | None
+
+
 def _open_orders_locked(comments: list[Comment]) -> dict[tuple[str, int], Order]:
-    """Each claiming buyer's open cart for the comment's live, created where missing, locked FOR UPDATE.
-    Keyed by (author platform id, live id). All comments are of one platform per seller page."""
+    """Each claiming buyer's open cart for the comment's live, created where missing (buyer too), locked: an
+    upsert that locks the row it finds. Keyed by (author platform id, live id). All comments are of one
+    platform per seller page."""
     if not comments:
         return {}
     platform = comments[0].platform
-    names = {c.author_platform_id: c.author_name for c in comments}
-    # One upsert that returns every buyer's id, new or known (a known buyer keeps the name it has).
-    upserted = Buyer.objects.bulk_create(
-        [Buyer(platform=platform, platform_user_id=author, name=name) for author, name in sorted(names.items())],
-        update_conflicts=True,
-        unique_fields=["platform", "platform_user_id"],
-        update_fields=["platform"],
-    )
-    buyers = {buyer.platform_user_id: buyer.pk for buyer in upserted}
-    wanted = {(c.author_platform_id, c.live_session_id) for c in comments if c.live_session_id}
-    Order.objects.bulk_create(
-        [Order(buyer_id=buyers[author], live_session_id=live_id) for author, live_id in wanted],
-        ignore_conflicts=True,  # an open cart already exists: the partial UNIQUE index keeps the old one
-    )
+    names = dict(sorted({c.author_platform_id: c.author_name[:200] for c in comments}.items()))
+    wanted = sorted({(c.author_platform_id, c.live_session_id) for c in comments if c.live_session_id})
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        # A known buyer keeps its name; the no-op update makes RETURNING give its id.
+        cursor.execute(
+            f"""
+            INSERT INTO {BUYERS} (platform, platform_user_id, name, created_at)
+            SELECT %s, author, name, %s FROM unnest(%s::text[], %s::text[]) AS v(author, name)
+            ON CONFLICT (platform, platform_user_id) DO UPDATE SET platform = EXCLUDED.platform
+            RETURNING platform_user_id, id
+            """,  # noqa: S608 (table names are ours)
+            [platform, now, list(names), list(names.values())],
+        )
+        buyers = dict(cursor.fetchall())
+        # An open cart already there wins (the partial UNIQUE index); its row is locked by the no-op update.
+        cursor.execute(
+            f"""
+            INSERT INTO {ORDERS} (buyer_id, live_session_id, token, status, needs_refund, created_at, updated_at)
+            SELECT buyer_id, live_id, token, %s, false, %s, %s
+            FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS v(buyer_id, live_id, token)
+            ORDER BY buyer_id, live_id
+            ON CONFLICT (buyer_id, live_session_id) WHERE status IN ({OPEN_IN_SQL})
+            DO UPDATE SET updated_at = {ORDERS}.updated_at
+            RETURNING id, buyer_id, live_session_id, token, status
+            """,  # noqa: S608 (table names are ours)
+            [
+                Order.Status.OPEN,
+                now,
+                now,
+                [buyers[author] for author, _ in wanted],
+                [live_id for _, live_id in wanted],
+                [new_cart_token() for _ in wanted],
+            ],
+        )
+        rows = cursor.fetchall()
     by_buyer = {pk: author for author, pk in buyers.items()}
     orders = {}
-    for order in (
-        Order.objects.select_for_update()
-        .filter(
-            buyer_id__in=buyers.values(),
-            live_session_id__in={live for _, live in wanted},
-            status__in=OPEN_ORDER_STATUSES,
-        )
-        .order_by("pk")
-    ):
-        orders[(by_buyer[order.buyer_id], order.live_session_id)] = order
+    for pk, buyer_id, live_id, token, status in rows:
+        order = Order(id=pk, buyer_id=buyer_id, live_session_id=live_id, token=token, status=status)
+        order._state.adding = False
+        orders[(by_buyer[buyer_id], live_id)] = order
     return orders
 
 
 def _units_used(orders: Iterable[Order]) -> dict[int, int]:
     """Units each order's buyer already holds in that live (reserved, waitlisted or paid)."""
-    order_list = list(orders)
+    pairs = {(o.buyer_id, o.live_session_id): o.pk for o in orders}
     used: dict[int, int] = defaultdict(int)
-    if not order_list:
+    if not pairs:
         return used
-    pairs = {(o.buyer_id, o.live_session_id): o.pk for o in order_list}
-    for buyer_id, live_id, units in (
-        Reservation.objects.filter(
-            order__buyer_id__in={b for b, _ in pairs},
-            order__live_session_id__in={live for _, live in pairs},
-            status__in=COUNTED_STATUSES,
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT o.buyer_id, o.live_session_id, sum(r.quantity) FROM {RESERVATIONS} r
+            JOIN {ORDERS} o ON o.id = r.order_id
+            WHERE o.buyer_id = ANY(%s) AND o.live_session_id = ANY(%s) AND r.status = ANY(%s)
+            GROUP BY o.buyer_id, o.live_session_id
+            """,  # noqa: S608 (table names are ours)
+            [sorted({b for b, _ in pairs}), sorted({live for _, live in pairs}), list(COUNTED_STATUSES)],
         )
-        .values_list("order__buyer_id", "order__live_session_id")
-        .annotate(units=Sum("quantity"))
-    ):
-        if (buyer_id, live_id) in pairs:
-            used[pairs[(buyer_id, live_id)]] += units or 0
+        for buyer_id, live_id, units in cursor.fetchall():
+            if (buyer_id, live_id) in pairs:
+                used[pairs[(buyer_id, live_id)]] += units or 0
     return used
+
+
+def _lock_variants(variant_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """SELECT … FOR UPDATE the variants in ascending id order: id -> (stock on hand, reserved)."""
+    if not variant_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, stock_on_hand, reserved FROM {VARIANTS} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
+            [variant_ids],
+        )
+        return {pk: (on_hand, reserved) for pk, on_hand, reserved in cursor.fetchall()}
+
+
+def _waitlisted_counts(variant_ids: list[int]) -> dict[int, int]:
+    if not variant_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT variant_id, count(*) FROM {RESERVATIONS} WHERE variant_id = ANY(%s) AND status = %s"  # noqa: S608
+            " GROUP BY variant_id",
+            [variant_ids, Status.WAITLISTED],
+        )
+        return dict(cursor.fetchall())
+
+
+def _add_reserved(deltas: dict[int, int]) -> None:
+    """Guarded `reserved += delta` per variant, keeping 0 <= reserved <= stock_on_hand. The caller holds the
+    variants' locks, so a miss means its arithmetic is wrong; the CHECK constraints back this up."""
+    if not deltas:
+        return
+    ids = sorted(deltas)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {VARIANTS} AS v SET reserved = v.reserved + d.delta, updated_at = %s
+            FROM unnest(%s::bigint[], %s::int[]) AS d(id, delta)
+            WHERE v.id = d.id AND v.reserved + d.delta BETWEEN 0 AND v.stock_on_hand
+            """,  # noqa: S608 (table names are ours)
+            [timezone.now(), ids, [deltas[pk] for pk in ids]],
+        )
+        if cursor.rowcount != len(ids):
+            raise ReservationInvariantError(f"reserved deltas {deltas} would break a variant's stock bounds")
+
+
+def _insert_reservations(rows: list[_NewReservation]) -> None:
+    """The new reservation rows, in order (created_at increases, so waitlist places follow), and a stock
+    movement for each reserved one, in one statement."""
+    if not rows:
+        return
+    start = timezone.now()
+    created = [start + timedelta(microseconds=n) for n in range(len(rows))]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH added AS (
+                INSERT INTO {RESERVATIONS}
+                    (order_id, variant_id, source_comment_id, quantity, part, status, hold_expires_at, created_at,
+                     updated_at)
+                SELECT order_id, variant_id, comment_id, quantity, part, status, hold, created, created
+                FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::smallint[], %s::text[],
+                            %s::timestamptz[], %s::timestamptz[])
+                    AS v(order_id, variant_id, comment_id, quantity, part, status, hold, created)
+                ORDER BY created
+                RETURNING id, variant_id, source_comment_id, quantity, status, created_at
+            )
+            INSERT INTO {MOVEMENTS} (variant_id, reason, on_hand_delta, reserved_delta, actor, note, reservation_id,
+                                     created_at)
+            SELECT a.variant_id, %s, 0, a.quantity, %s, left('comment ' || c.external_id, 500), a.id, a.created_at
+            FROM added a JOIN {COMMENTS} c ON c.id = a.source_comment_id
+            WHERE a.status = %s
+            """,  # noqa: S608 (table names are ours)
+            [
+                [r.order_id for r in rows],
+                [r.variant_id for r in rows],
+                [r.comment_id for r in rows],
+                [r.quantity for r in rows],
+                [r.part for r in rows],
+                [r.status for r in rows],
+                [r.hold_expires_at for r in rows],
+                created,
+                StockMovement.Reason.RESERVATION,
+                ACTOR,
+                Status.RESERVED,
+            ],
+        )

@@ -38,7 +38,8 @@ def order_transition(
     """Move `order` from its current status to `to_status` with a conditional UPDATE and record the step.
     Returns False (and changes nothing) when the row no longer has the status `order` was read with.
     Raises OrderTransitionError for a step the machine forbids. When `notify`, reaching paid, expired or
-    cancelled publishes a ReplyWork with that reason after commit. `order.status` is updated in place."""
+    cancelled writes the buyer's message with that reason to the outbox in the same transaction.
+    `order.status` is updated in place."""
     from_status = order.status
     if to_status not in TRANSITIONS[from_status]:
         raise OrderTransitionError(f"Order {order.pk} cannot go from {from_status} to {to_status}.")
