@@ -102,7 +102,8 @@ def _ms(value: str) -> float:
 
 
 def open_loop(url: str, requests: list[tuple[str, bytes]], *, rate: float, seconds: float) -> dict[str, float]:
-    """Send signed deliveries at a fixed rate (open loop: latency counts from the scheduled send time)."""
+    """Send signed deliveries at a fixed rate (open loop: latency counts from the scheduled send time). Request
+    i is scheduled at `started_at + i / rate` (wall clock)."""
     return asyncio.run(_open_loop(url, requests, rate=rate, seconds=seconds))
 
 
@@ -147,6 +148,7 @@ async def _open_loop(
 
     workers = [asyncio.create_task(worker()) for _ in range(connections)]
     start = time.perf_counter() + 0.2
+    started_at = time.time() + (start - time.perf_counter())  # the first request's scheduled moment, wall clock
     for index in range(total):
         scheduled = start + index / rate
         await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
@@ -156,6 +158,7 @@ async def _open_loop(
     await asyncio.gather(*workers)
     latencies.sort()
     return {
+        "started_at": started_at,
         "sent": float(total),
         "failures": float(failures),
         "p50": latencies[len(latencies) // 2],

@@ -12,6 +12,7 @@ nothing. The dashboard hears of each transition on commit.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import random
 import uuid
@@ -21,7 +22,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from livestreams.live_events import publish_live_event, publish_live_events
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 # Reasons that may happen more than once for one cart without a comment (each promotion is news).
 REPEATABLE_WITHOUT_COMMENT = frozenset({"promoted", "cancelled", "question", "claim", "waitlisted"})
+OUTBOX = OutboundMessage._meta.db_table
 KNOWN_CONFLICTS = ("outbound_idempotency_key_unique", "outbound_one_private_reply_per_comment")
 
 
@@ -99,7 +101,8 @@ def reply_works_enqueue(
     `orders`: the works' carts when the caller read them already (with buyer and live session)."""
     now = now or timezone.now()
     keys = [idempotency_key_for(work=work) for work in works]
-    known = set(OutboundMessage.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+    # A key queued before (a redelivery) is refused by its UNIQUE constraint at the INSERT; no lookup first.
+    known: set[str] = set()
     context = ComposeContext.read(works=works, now=now, orders=orders)
     rows: list[tuple[int, OutboundMessage]] = []
     for index, (key, work) in enumerate(zip(keys, works, strict=True)):
@@ -138,8 +141,8 @@ def _outbox_row(*, key: str, composed: ComposedReply, now: datetime) -> Outbound
 
 
 def _insert_rows(rows: list[tuple[int, OutboundMessage]], *, schema_name: str) -> list[tuple[int, OutboundMessage]]:
-    """All rows in one INSERT; if one conflicts (its comment was answered meanwhile), each on its own, and the
-    conflicting ones are left out."""
+    """All rows in one INSERT; if one conflicts (queued before, by a redelivery of the same work, or its
+    comment was answered meanwhile), each on its own, and the conflicting ones are left out."""
     if not rows:
         return []
     try:
@@ -160,7 +163,9 @@ def _insert_rows(rows: list[tuple[int, OutboundMessage]], *, schema_name: str) -
             if not any(name in str(exc) for name in KNOWN_CONFLICTS):
                 raise
             logger.info(
-                "reply %s for %s not queued: the comment was already answered", row.idempotency_key, schema_name
+                "reply %s for %s not queued: it or its comment's reply was queued before",
+                row.idempotency_key,
+                schema_name,
             )
             continue
         inserted.append((index, row))
@@ -207,41 +212,52 @@ def outbound_claim_due(*, schema_name: str, limit: int, now: datetime | None = N
     token = uuid.uuid4().hex
     lease_until = now + timedelta(seconds=settings.MESSENGER_SEND_LEASE_SECONDS)
     Status = OutboundMessage.Status
-    with transaction.atomic():
-        rows = list(
-            OutboundMessage.objects.select_for_update(skip_locked=True)
-            .filter(
-                Q(status=Status.QUEUED, next_attempt_at__lte=now) | Q(status=Status.SENDING, lease_expires_at__lte=now)
+    # One statement (the sender runs it for every batch of replies): lock the due rows, skip those another
+    # sender holds, flip them to `sending` under our lease. SET reads the old row: an abandoned lease is flagged.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH due AS (
+                SELECT id FROM {OUTBOX}
+                WHERE (status = %(queued)s AND next_attempt_at <= %(now)s)
+                   OR (status = %(sending)s AND lease_expires_at <= %(now)s)
+                ORDER BY next_attempt_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
             )
-            .order_by("next_attempt_at", "id")[:limit]
+            UPDATE {OUTBOX} AS m
+            SET delivery_uncertain = m.delivery_uncertain OR m.status = %(sending)s,
+                status = %(sending)s, lease_token = %(token)s, lease_expires_at = %(lease)s
+            FROM due WHERE m.id = due.id
+            RETURNING m.id, m.kind, m.platform, m.page_external_id, m.recipient_id, m.body, m.text, m.comment_id,
+                      m.attempts, m.delivery_uncertain, m.last_error_code, m.next_attempt_at
+            """,  # noqa: S608 (the table name is ours)
+            {
+                "queued": Status.QUEUED,
+                "sending": Status.SENDING,
+                "now": now,
+                "limit": limit,
+                "token": token,
+                "lease": lease_until,
+            },
         )
-        abandoned = [row.pk for row in rows if row.status == Status.SENDING]
-        queued = [row.pk for row in rows if row.status == Status.QUEUED]
-        lease = {"status": Status.SENDING, "lease_token": token, "lease_expires_at": lease_until}
-        claimed = OutboundMessage.objects.filter(pk__in=queued, status=Status.QUEUED).update(**lease)
-        claimed += OutboundMessage.objects.filter(
-            pk__in=abandoned, status=Status.SENDING, lease_expires_at__lte=now
-        ).update(delivery_uncertain=True, **lease)
-        if claimed != len(rows):
-            raise RuntimeError("outbox rows changed under their row locks")  # impossible while we hold the locks
+        rows = sorted(cursor.fetchall(), key=lambda row: (row[-1] is None, row[-1], row[0]))
     jobs = []
-    for row in rows:
+    for pk, kind, platform, page_id, recipient_id, body, text, comment_id, attempts, uncertain, error_code, _ in rows:
         jobs.append(
             SendJob(
                 schema_name=schema_name,
-                message_id=row.pk,
+                message_id=pk,
                 lease_token=token,
-                kind=row.kind,
-                platform=row.platform,
-                page_id=row.page_external_id,
-                recipient_id=row.recipient_id,
-                body=row.body,
-                text=row.text,
+                kind=kind,
+                platform=platform,
+                page_id=page_id,
+                recipient_id=recipient_id,
+                body=body if isinstance(body, dict) else json.loads(body),
+                text=text,
                 # A reply to what the buyer just wrote is a RESPONSE; news about their cart is an UPDATE.
-                messaging_type="RESPONSE" if row.comment_id else "UPDATE",
-                attempts=row.attempts,
-                delivery_uncertain=row.delivery_uncertain or row.pk in abandoned,
-                last_error_code=row.last_error_code,
+                messaging_type="RESPONSE" if comment_id else "UPDATE",
+                attempts=attempts,
+                delivery_uncertain=uncertain,
+                last_error_code=error_code,
             )
         )
     return jobs
