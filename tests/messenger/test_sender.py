@@ -17,6 +17,7 @@ from inventory.models import Product
 from livestreams.intent.types import ClaimItem
 from livestreams.live_events import live_group
 from livestreams.models import Comment, LiveSession
+from livestreams.streams.connection import get_redis
 from livestreams.streams.events import ClaimDecided, ReplyWork
 from livestreams.streams.publish import publish
 from messenger import due
@@ -296,3 +297,21 @@ def test_instagram_private_replies_wait_for_the_hourly_limit_instead_of_failing(
     waiting = rows(schema, status="queued")
     assert all(row.next_attempt_at and row.next_attempt_at > now + timedelta(minutes=5) for row in waiting)
     assert all(row.attempts == 0 for row in waiting)  # waiting for the bucket is not a failed attempt
+
+
+def test_a_row_due_now_leaves_one_wake_up_token_and_a_later_one_none() -> None:
+    client = get_redis()
+    client.delete(due.wake_key())
+
+    due.mark_due(schema_name="seller_a", at=timezone.now())
+    due.mark_due(schema_name="seller_b", at=timezone.now())  # a token is there already: still one
+
+    assert client.llen(due.wake_key()) == 1
+    assert async_to_sync(due.wait_for_wake)(timeout=0.1) is True
+    assert client.llen(due.wake_key()) == 0
+
+    due.mark_due(schema_name="seller_a", at=timezone.now() + timedelta(minutes=5))  # a retry later: no wake-up
+
+    assert client.llen(due.wake_key()) == 0
+    assert async_to_sync(due.wait_for_wake)(timeout=0.1) is False
+    client.delete(due.due_key())
