@@ -91,6 +91,7 @@ ASGI_APPLICATION = "config.asgi.application"
 
 DATABASE_URL = env_str("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/livestreamsell")
 _db = parse_database_url(DATABASE_URL)
+_prepared = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DATABASES = {
     "default": {
         "ENGINE": "django_tenants.postgresql_backend",
@@ -102,6 +103,10 @@ DATABASES = {
         "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
         "TEST": {"NAME": env_str("DATABASE_TEST_NAME", f"test_{_db.name}")},
+        # Server-side parameters let psycopg prepare the statements a process repeats (the pipeline's hot path):
+        # PostgreSQL plans them once per connection instead of per execution. Behind a transaction-pooling
+        # PgBouncer, it needs PgBouncer's prepared-statement support (max_prepared_statements), or turn it off.
+        "OPTIONS": {"server_side_binding": _prepared, "prepare_threshold": 5 if _prepared else None},
     }
 }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
