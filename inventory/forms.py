@@ -9,6 +9,10 @@ from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from inventory.catalog_csv import CatalogRow, price_to_minor
+from inventory.services import PRODUCT_DESCRIPTION_MAX_LENGTH, PRODUCT_IMAGE_URL_MAX_LENGTH
+
+# The fields product_details_update writes; name, price, currency and variants go through the catalog import.
+DETAIL_FIELDS = ("code", "description", "image_url", "active")
 
 
 class ProductForm(forms.Form):
@@ -17,10 +21,43 @@ class ProductForm(forms.Form):
         regex=r"^\S{1,32}$",
         max_length=32,
         help_text=_("What viewers type in comments, e.g. A12 or 15."),
+        error_messages={"invalid": _("A code has at most 32 characters and no spaces.")},
     )
     name = forms.CharField(label=_("Name"), max_length=200)
     price = forms.DecimalField(label=_("Price"), min_value=0, max_digits=12, decimal_places=2)
     currency = forms.RegexField(label=_("Currency"), regex=r"^[A-Za-z]{3}$", max_length=3)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=PRODUCT_DESCRIPTION_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    # Checked by product_details_update (http or https only); a CharField so its message is the one shown.
+    image_url = forms.CharField(
+        label=_("Image URL"),
+        max_length=PRODUCT_IMAGE_URL_MAX_LENGTH,
+        required=False,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+    active = forms.BooleanField(
+        label=_("On sale"),
+        required=False,
+        initial=True,
+        help_text=_("Untick to take the product off sale: comments stop matching it within a second."),
+    )
+
+    def __init__(self, *args: Any, current_code: str | None = None, **kwargs: Any) -> None:
+        """`current_code`: the code of the product being edited, so the form can say what a rename does."""
+        super().__init__(*args, **kwargs)
+        if current_code is not None:
+            self.fields["code"].help_text = _(
+                "What viewers type in comments. If you change it, comments with %(code)s no longer match this "
+                "product; reservations already made stay."
+            ) % {"code": current_code}
+            self.fields["active"].help_text = _(
+                "Untick to take the product off sale: comments stop matching it within a second. "
+                "Reservations already made stay."
+            )
 
     def clean_currency(self) -> str:
         return str(self.cleaned_data["currency"]).upper()
@@ -45,10 +82,11 @@ VariantFormSet = formset_factory(VariantForm, extra=2, max_num=50)
 
 
 def catalog_rows(
-    *, product: ProductForm, variants: list[dict[str, Any]], current_stock: dict[str, int]
+    *, product: ProductForm, code: str, variants: list[dict[str, Any]], current_stock: dict[str, int]
 ) -> list[CatalogRow]:
-    """One catalog row per variant, like a line of the CSV import. Variants that exist keep their stock
-    (`current_stock`, by lower-cased label): stock changes go through adjustments, with a reason."""
+    """One catalog row per variant, like a line of the CSV import, for the product `code` (its code now: a new
+    code is product_details_update's to set). Variants that exist keep their stock (`current_stock`, by
+    lower-cased label): stock changes go through adjustments, with a reason."""
     data = product.cleaned_data
     rows = []
     for line, variant in enumerate(variants, start=1):
@@ -57,7 +95,7 @@ def catalog_rows(
         rows.append(
             CatalogRow(
                 line=line,
-                code=data["code"],
+                code=code,
                 name=data["name"],
                 price_minor=data["price_minor"],
                 currency=data["currency"],

@@ -12,12 +12,13 @@ def product_get_by_code(*, code: str) -> Product | None:
     return Product.objects.annotate(code_lower=Lower("code")).filter(code_lower=code.lower()).first()
 
 
-def product_list(*, search: str = "", active_only: bool = False) -> QuerySet[Product]:
+def product_list(*, search: str = "", active: bool | None = None) -> QuerySet[Product]:
+    """Products with their variants, by code; `active` True: on sale only, False: off sale only, None: all."""
     products = Product.objects.prefetch_related("variants")
     if search:
         products = products.filter(code__icontains=search) | products.filter(name__icontains=search)
-    if active_only:
-        products = products.filter(active=True)
+    if active is not None:
+        products = products.filter(active=active)
     return products.order_by("code")
 
 

@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import F
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
 
 from inventory.catalog_csv import CatalogFileError, CatalogRow, RowError
 from inventory.models import Product, StockMovement, Variant
 
+logger = logging.getLogger(__name__)
+
+PRODUCT_CODE_MAX_LENGTH = 32
+PRODUCT_DESCRIPTION_MAX_LENGTH = 2000
+PRODUCT_IMAGE_URL_MAX_LENGTH = 200  # Product.image_url is a URLField of Django's default length
+UNIQUE_VIOLATION = "23505"
+
 
 class StockError(Exception):
     """A stock change that would break `0 <= reserved <= stock_on_hand`."""
+
+
+class ProductDetailsError(Exception):
+    """Product details that cannot be saved. `field` names the input at fault (None: the product itself)."""
+
+    def __init__(self, message: str, *, field: str | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -133,3 +154,127 @@ def _movement(
         note=note,
         reservation_id=reservation_id,
     )
+
+
+def product_details_update(
+    *, product_id: int, code: str, description: str, image_url: str, active: bool, actor: str
+) -> Product:
+    """Set a product's live code, description, image URL and whether it is on sale; returns the product.
+
+    Name, price, currency and variants stay with `catalog_import`. The code is trimmed; it must be 1 to 32
+    characters without spaces and no other product of this seller may use it in any case. After a rename,
+    comments must use the new code (those with the old one no longer match); reservations point at variants,
+    so they stay. An inactive product leaves what the claims stage matches within a second (it re-reads the
+    active catalog every second); its reservations stay. Raises ProductDetailsError, writing nothing, when
+    an input is refused. The change is logged with the actor after the commit (products have no history
+    table; stock keeps its own in StockMovement).
+    """
+    code = _clean_code(code)
+    description = description.strip()
+    if len(description) > PRODUCT_DESCRIPTION_MAX_LENGTH:
+        raise ProductDetailsError(
+            _("Keep the description to %(max)s characters or fewer.") % {"max": PRODUCT_DESCRIPTION_MAX_LENGTH},
+            field="description",
+        )
+    image_url = _clean_image_url(image_url)
+    with transaction.atomic():
+        product = Product.objects.select_for_update().filter(pk=product_id).first()
+        if product is None:
+            raise ProductDetailsError(_("This product no longer exists."), field=None)
+        clash = _other_product_with_code(code=code, product_id=product_id)
+        if clash is not None:
+            raise _code_taken(code=code, clash=clash)
+        wanted = {"code": code, "description": description, "image_url": image_url, "active": active}
+        changes = {f: (getattr(product, f), new) for f, new in wanted.items() if getattr(product, f) != new}
+        if not changes:
+            return product
+        for field, (_old, new) in changes.items():
+            setattr(product, field, new)
+        try:
+            # A savepoint: a concurrent rename to the same code, committed after the check above, ends here
+            # on the UNIQUE constraint, and the transaction must stay usable to name the winner.
+            with transaction.atomic():
+                product.save(update_fields=[*changes, "updated_at"])
+        except IntegrityError as error:
+            if not _is_code_clash(error):
+                raise
+            raise _code_taken(code=code, clash=_other_product_with_code(code=code, product_id=product_id)) from error
+        schema_name = str(connection.schema_name)  # type: ignore[attr-defined]
+        transaction.on_commit(
+            lambda: logger.info(
+                "product %s details updated by %s in %s: %s",
+                product_id,
+                actor,
+                schema_name,
+                _describe(changes),
+                extra={"schema": schema_name, "product_id": product_id, "actor": actor, "changed": sorted(changes)},
+            )
+        )
+    return product
+
+
+def _clean_code(raw: str) -> str:
+    code = raw.strip()
+    if not code:
+        raise ProductDetailsError(_("Enter the code viewers type in comments."), field="code")
+    if len(code) > PRODUCT_CODE_MAX_LENGTH or any(ch.isspace() for ch in code):
+        raise ProductDetailsError(
+            _("A code has at most %(max)s characters and no spaces.") % {"max": PRODUCT_CODE_MAX_LENGTH},
+            field="code",
+        )
+    return code
+
+
+def _clean_image_url(raw: str) -> str:
+    url = raw.strip()
+    if not url:
+        return ""
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ProductDetailsError(
+            _("Enter the image's web address, starting with http:// or https://."), field="image_url"
+        ) from None
+    if len(url) > PRODUCT_IMAGE_URL_MAX_LENGTH:
+        raise ProductDetailsError(
+            _("The image address is longer than %(max)s characters.") % {"max": PRODUCT_IMAGE_URL_MAX_LENGTH},
+            field="image_url",
+        )
+    return url
+
+
+def _other_product_with_code(*, code: str, product_id: int) -> Product | None:
+    """Compared with PostgreSQL's lower(), like the UNIQUE index `product_code_unique_ci`."""
+    return (
+        Product.objects.alias(code_lower=Lower("code"))
+        .filter(code_lower=Lower(Value(code)))
+        .exclude(pk=product_id)
+        .first()
+    )
+
+
+def _code_taken(*, code: str, clash: Product | None) -> ProductDetailsError:
+    if clash is None:
+        return ProductDetailsError(_("Another product already uses the code %(code)s.") % {"code": code}, field="code")
+    return ProductDetailsError(
+        _("The code %(code)s is already used by %(product)s.")
+        % {"code": code, "product": f"{clash.code} {clash.name}"},
+        field="code",
+    )
+
+
+def _is_code_clash(error: IntegrityError) -> bool:
+    """A UNIQUE violation on the product table, whose one UNIQUE index is the code's. Matched by table, not
+    constraint name: schemas cloned from the template carry PostgreSQL-generated constraint names."""
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "sqlstate", None) == UNIQUE_VIOLATION and getattr(diag, "table_name", None) == (
+        Product._meta.db_table
+    )
+
+
+def _describe(changes: dict[str, tuple[object, object]]) -> str:
+    """The log's view of a change: old and new code and flag; long texts only as 'changed'."""
+    parts = []
+    for field, (old, new) in sorted(changes.items()):
+        parts.append(f"{field} {old!r} -> {new!r}" if field in ("code", "active") else f"{field} changed")
+    return ", ".join(parts)

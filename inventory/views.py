@@ -8,16 +8,16 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from inventory.catalog_csv import COLUMNS, ZERO_DECIMAL_CURRENCIES, CatalogFileError, RowError, parse_catalog_csv
-from inventory.forms import CatalogUploadForm, ProductForm, StockAdjustForm, VariantFormSet, catalog_rows
+from inventory.forms import DETAIL_FIELDS, CatalogUploadForm, ProductForm, StockAdjustForm, VariantFormSet, catalog_rows
 from inventory.models import Product, StockMovement, Variant
 from inventory.selectors import product_list
-from inventory.services import StockError, catalog_import, stock_adjust
+from inventory.services import ProductDetailsError, StockError, catalog_import, product_details_update, stock_adjust
 from livestreams.selectors import format_minor
 from tenants.views import seller_of, staff_required
 
@@ -26,31 +26,62 @@ def _actor(request: HttpRequest) -> str:
     return str(getattr(request.user, "email", "") or request.user.get_username())
 
 
+# `?status=` of the product list: on sale, off sale, or (absent) both.
+ACTIVE_FILTERS = {"active": True, "inactive": False}
+
+
 @staff_required
 def products(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
+    status = request.GET.get("status", "")
+    status = status if status in ACTIVE_FILTERS else ""
     rows = [
         {"product": p, "price": format_minor(p.price_minor, p.currency), "variants": list(p.variants.all())}
-        for p in product_list(search=search)
+        for p in product_list(search=search, active=ACTIVE_FILTERS.get(status))
     ]
     template = "inventory/_product_rows.html" if request.htmx else "inventory/products.html"  # type: ignore[attr-defined]
-    return render(request, template, {"rows": rows, "search": search})
+    return render(request, template, {"rows": rows, "search": search, "status": status})
 
 
 def _save_product(
     *, form: ProductForm, new_variants: list[dict[str, Any]], product: Product | None, actor: str
-) -> None:
-    """Upsert through the catalog import service (the one writer of products and variants). Existing
-    variants keep their stock, read under lock in the same transaction so a concurrent sale is not undone."""
+) -> Product:
+    """Name, price, currency and variants through the catalog import service (the one writer of those), then
+    code, description, image and the on-sale flag through product_details_update, in one transaction: a
+    refused detail writes nothing. Products are locked first, in the import's order, so the code the import
+    is given is the product's code now (a concurrent rename cannot make it create a second product).
+    Existing variants keep their stock, read under lock in the same transaction so a concurrent sale is not
+    undone."""
     with transaction.atomic():
+        locked = {p.pk: p for p in Product.objects.select_for_update()}
+        if product is not None and product.pk not in locked:
+            raise Http404
+        code = locked[product.pk].code if product is not None else form.cleaned_data["code"]
         existing = list(Variant.objects.select_for_update().filter(product=product)) if product else []
         kept = [{"label": v.label, "sku": v.sku} for v in existing]
         rows = catalog_rows(
             product=form,
+            code=code,
             variants=kept + new_variants or [{"label": "", "sku": "", "stock": 0}],
             current_stock={v.label.lower(): v.stock_on_hand for v in existing},
         )
         catalog_import(rows=rows, actor=actor)
+        product_id = product.pk if product is not None else Product.objects.get(code=code).pk
+        details = {field: form.cleaned_data[field] for field in DETAIL_FIELDS}
+        return product_details_update(product_id=product_id, **details, actor=actor)
+
+
+def _save_or_show_errors(
+    *, form: ProductForm, new_variants: list[dict[str, Any]], product: Product | None, actor: str
+) -> Product | None:
+    """The saved product, or None with the refusal shown on the form (next to its field when it has one)."""
+    try:
+        return _save_product(form=form, new_variants=new_variants, product=product, actor=actor)
+    except CatalogFileError as exc:
+        form.add_error(None, "; ".join(e.message for e in exc.errors))
+    except ProductDetailsError as exc:
+        form.add_error(exc.field, exc.message)
+    return None
 
 
 def _filled(formset: Any) -> list[dict[str, Any]]:
@@ -67,13 +98,12 @@ def product_create(request: HttpRequest) -> HttpResponse:
         if Product.objects.filter(code__iexact=form.cleaned_data["code"]).exists():
             form.add_error("code", _("Another product already uses this code."))
         else:
-            try:
-                _save_product(form=form, new_variants=_filled(formset), product=None, actor=_actor(request))
-            except CatalogFileError as exc:
-                form.add_error(None, "; ".join(e.message for e in exc.errors))
-            else:
+            created = _save_or_show_errors(
+                form=form, new_variants=_filled(formset), product=None, actor=_actor(request)
+            )
+            if created is not None:
                 messages.success(request, _("Product created."))
-                return redirect("product_edit", code=form.cleaned_data["code"])
+                return redirect("product_edit", code=created.code)
     return render(request, "inventory/product_form.html", {"form": form, "formset": formset, "product": None})
 
 
@@ -81,20 +111,18 @@ def product_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def product_edit(request: HttpRequest, code: str) -> HttpResponse:
     product = get_object_or_404(Product.objects.prefetch_related("variants"), code__iexact=code)
-    initial: dict[str, Any] = {"code": product.code, "name": product.name, "currency": product.currency}
+    initial: dict[str, Any] = {"name": product.name, "currency": product.currency}
+    initial.update({field: getattr(product, field) for field in DETAIL_FIELDS})
     initial["price"] = product.price_minor / (1 if product.currency in ZERO_DECIMAL_CURRENCIES else 100)
     data = request.POST if request.method == "POST" else None
-    form = ProductForm(data, initial=initial)
-    form.fields["code"].disabled = True
+    form = ProductForm(data, initial=initial, current_code=product.code)
     formset = VariantFormSet(data, prefix="variants")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        try:
-            _save_product(form=form, new_variants=_filled(formset), product=product, actor=_actor(request))
-        except CatalogFileError as exc:
-            form.add_error(None, "; ".join(e.message for e in exc.errors))
-        else:
-            messages.success(request, _("Product saved."))
-            return redirect("product_edit", code=product.code)
+        saved = _save_or_show_errors(form=form, new_variants=_filled(formset), product=product, actor=_actor(request))
+        if saved is not None:
+            messages.success(request, _saved_message(before=product, after=saved))
+            return redirect("product_edit", code=saved.code)
+    variants = list(product.variants.all())
     movements = StockMovement.objects.filter(variant__product=product).select_related("variant")[:20]
     return render(
         request,
@@ -103,11 +131,28 @@ def product_edit(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             "formset": formset,
             "product": product,
-            "variants": list(product.variants.all()),
+            "variants": variants,
+            "reserved_units": sum(v.reserved for v in variants),
             "movements": movements,
             "adjust_form": StockAdjustForm(),
         },
     )
+
+
+def _saved_message(*, before: Product, after: Product) -> str:
+    """What the seller must know after a save: a new code and the on-sale switch change what comments match.
+    Comments match codes in any case, so a change of case alone is no new code to them."""
+    parts = [_("Product saved.")]
+    if after.code.lower() != before.code.lower():
+        parts.append(
+            _("Viewers now type %(new)s; comments with %(old)s no longer match this product.")
+            % {"new": after.code, "old": before.code}
+        )
+    if before.active and not after.active:
+        parts.append(_("It is off sale: comments no longer match it. Reservations already made stay."))
+    elif after.active and not before.active:
+        parts.append(_("It is on sale again: comments match it within a second."))
+    return " ".join(parts)
 
 
 @staff_required

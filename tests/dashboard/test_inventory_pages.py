@@ -74,6 +74,8 @@ def test_editing_a_product_keeps_stock_and_adds_a_variant(owner_client: Client) 
     owner_client.post(
         "/products/B7/",
         {
+            "code": "B7",
+            "active": "on",
             "name": "Vestido de lino",
             "price": "499.00",
             "currency": "MXN",
