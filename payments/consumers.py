@@ -48,7 +48,11 @@ def handle_claims_decided(entries: list[dict[str, str]]) -> None:
         works.append(work)
         if event.intent == "cancel" and decision.get("promoted_ids"):
             promoted[idempotency_key_for(work=work)] = [int(pk) for pk in decision["promoted_ids"]]
-    told = set(OutboundMessage.objects.filter(idempotency_key__in=promoted).values_list("idempotency_key", flat=True))
+    told = (
+        set(OutboundMessage.objects.filter(idempotency_key__in=promoted).values_list("idempotency_key", flat=True))
+        if promoted
+        else set()
+    )
     reply_works_enqueue(works=works, orders=orders)
     for key, reservation_ids in promoted.items():
         if key not in told:  # a cancel gave units to buyers in the waitlist: tell them (as the expiry scheduler does)
