@@ -215,21 +215,31 @@ class _Sender:
 
     async def _publish(self, events: list[tuple[str, dict[str, Any]]]) -> None:
         """Tell the sellers' dashboards, from this loop: the synchronous publisher would start an event loop
-        (and a Redis pool) per message on the database thread. Same message shape as publish_live_event."""
+        (and a Redis pool) per message on the database thread. Same message shapes as publish_live_event(s)."""
         layer = get_channel_layer()
         if layer is None:
             return
 
-        async def one(schema_name: str, payload: dict[str, Any]) -> None:
+        by_schema: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for schema_name, payload in events:
+            by_schema[schema_name].append(payload)
+
+        async def one(schema_name: str, payloads: list[dict[str, Any]]) -> None:
+            """One group message per seller (`live.events` when several, as `publish_live_events` sends)."""
             assert self.redis_slots is not None
             async with self.redis_slots:
                 try:
-                    message = {"type": "live.event", "event": "message", "payload": payload}
+                    message: dict[str, Any]
+                    if len(payloads) == 1:
+                        message = {"type": "live.event", "event": "message", "payload": payloads[0]}
+                    else:
+                        events = [{"event": "message", "payload": payload} for payload in payloads]
+                        message = {"type": "live.events", "events": events}
                     await layer.group_send(live_group(schema_name), message)
                 except Exception as exc:  # the dashboard is best effort; delivery goes on
-                    logger.warning("live event message for %s not sent: %s", schema_name, exc.__class__.__name__)
+                    logger.warning("live events for %s not sent: %s", schema_name, exc.__class__.__name__)
 
-        await asyncio.gather(*(one(schema_name, payload) for schema_name, payload in events))
+        await asyncio.gather(*(one(schema_name, payloads) for schema_name, payloads in by_schema.items()))
 
     # -- event loop ----------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ terminal errors, rate limits, and no duplicates."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import timedelta
@@ -315,3 +316,28 @@ def test_a_row_due_now_leaves_one_wake_up_token_and_a_later_one_none() -> None:
     assert client.llen(due.wake_key()) == 0
     assert async_to_sync(due.wait_for_wake)(timeout=0.1) is False
     client.delete(due.due_key())
+
+
+def test_the_dashboard_hears_every_queued_and_sent_message_whether_batched_or_not(
+    committed_seller: Seller, page: PageBinding, graph: FakeGraph, settings: object
+) -> None:
+    schema = committed_seller.schema_name
+    settings.MESSENGER_BACKEND = "outbox"  # type: ignore[attr-defined]
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(live_group(schema), channel)
+    for work in claim_works(schema, page, 3, prefix="b"):
+        enqueue(schema, work)
+
+    with running_sender():
+        wait_until(lambda: statuses(schema) == {"sent": 3}, timeout=20, what="three outbox messages marked sent")
+
+    async def six_events() -> list[tuple[str, str]]:
+        seen: list[tuple[str, str]] = []
+        while len(seen) < 6:
+            message = await asyncio.wait_for(layer.receive(channel), timeout=5)
+            events = message["events"] if message["type"] == "live.events" else [message]
+            seen += [(e["event"], e["payload"]["status"]) for e in events]
+        return seen
+
+    assert sorted(async_to_sync(six_events)()) == [("message", "queued")] * 3 + [("message", "sent")] * 3
