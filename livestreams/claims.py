@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config.db_rows import columns, select_models
 from inventory.models import Product, Variant
 from inventory.stock_gate import StockGate, stock_gate_rebuild
 from livestreams.intent.decide import decide_intent
@@ -234,7 +235,15 @@ def _featured_at(comments: list[Comment], lives: dict[int, LiveSession | None]) 
     """The product that was on camera when each comment arrived (however late it is decided)."""
     live_ids = {live.pk for live in lives.values() if live is not None}
     changes: dict[int, list[FeaturedProductChange]] = defaultdict(list)
-    for change in FeaturedProductChange.objects.filter(live_session_id__in=live_ids).select_related("product"):
+    for change, product in select_models(  # read for every batch: SQL, not a queryset (config.db_rows)
+        f"SELECT {columns(FeaturedProductChange, 'f')}, {columns(Product, 'p')}"  # noqa: S608 (our tables)
+        f" FROM {FeaturedProductChange._meta.db_table} f LEFT JOIN {Product._meta.db_table} p ON p.id = f.product_id"
+        " WHERE f.live_session_id = ANY(%s) ORDER BY f.changed_at, f.id",
+        [sorted(live_ids)],
+        [FeaturedProductChange, Product],
+    ):
+        assert isinstance(change, FeaturedProductChange)
+        change.product = product if isinstance(product, Product) else None
         changes[change.live_session_id].append(change)
     featured: dict[int, str | None] = {}
     for comment in comments:

@@ -4,6 +4,7 @@ whatever the number of products, comments or orders (the dashboard tests assert 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -13,6 +14,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMinute
 from django.utils.translation import gettext_lazy as _
 
+from config.db_rows import columns, select_models
 from inventory.catalog_csv import ZERO_DECIMAL_CURRENCIES
 from inventory.models import Product, Variant
 from livestreams.models import Comment, LiveSession
@@ -302,3 +304,23 @@ def live_recovery(*, live_id: int, after_id: int, currency: str) -> dict[str, An
 
 def variants_for_review() -> QuerySet[Variant]:
     return Variant.objects.filter(product__active=True).select_related("product").order_by("product__code", "id")
+
+
+def comments_with_live(*, comment_ids: Collection[int]) -> dict[int, Comment]:
+    """Comments by id with their live session loaded (one statement; the payments stage reads them for every
+    batch of replies)."""
+    if not comment_ids:
+        return {}
+    found = select_models(
+        f"SELECT {columns(Comment, 'c')}, {columns(LiveSession, 'l')}"  # noqa: S608 (our tables)
+        f" FROM {Comment._meta.db_table} c LEFT JOIN {LiveSession._meta.db_table} l ON l.id = c.live_session_id"
+        " WHERE c.id = ANY(%s)",
+        [sorted(comment_ids)],
+        [Comment, LiveSession],
+    )
+    comments: dict[int, Comment] = {}
+    for comment, live in found:
+        assert isinstance(comment, Comment)
+        comment.live_session = live if isinstance(live, LiveSession) else None
+        comments[comment.pk] = comment
+    return comments

@@ -16,11 +16,14 @@ from django.db.models import Q
 
 from inventory.models import Product
 from livestreams.models import Comment, LiveSession
+from livestreams.selectors import comments_with_live
 from livestreams.streams.events import ReplyWork
 from messenger import texts
 from messenger.detail import DetailFacts, ItemFact, parse_detail
 from messenger.models import OutboundMessage
+from messenger.selectors import FIRST_REPLY_REASONS, first_replies_of_orders
 from payments.models import Order, Reservation
+from payments.selectors import orders_with_buyer_and_live
 from tenants.models import PageBinding, Seller
 from tenants.selectors import seller_of_schema
 
@@ -50,7 +53,6 @@ class ComposedReply:
     values: dict[str, object] = field(default_factory=dict)
 
 
-FIRST_REPLY_REASONS = ("claim", "claim_added", "waitlisted")
 DELIVERED_OR_DUE = ("queued", "sending", "sent")  # a failed first reply never reached the buyer
 
 
@@ -68,17 +70,11 @@ class ComposeContext:
         comment_ids = {pk for work in works if (pk := _id(work.comment_id)) is not None}
         order_ids = {pk for work in works if (pk := _id(work.order_id)) is not None}
         known = {pk: order for pk, order in (orders or {}).items() if pk in order_ids}
-        missing = order_ids - set(known)
-        if missing:
-            known.update(Order.objects.select_related("buyer", "live_session").in_bulk(missing))
+        known.update(orders_with_buyer_and_live(order_ids=order_ids - set(known)))
         answered: dict[int, set[int | None]] = {pk: set() for pk in order_ids}
-        if order_ids:
-            for order_id, comment_id in OutboundMessage.objects.filter(
-                order_id__in=order_ids, reason__in=FIRST_REPLY_REASONS, status__in=DELIVERED_OR_DUE
-            ).values_list("order_id", "comment_id"):
-                answered[order_id].add(comment_id)
-        comments = Comment.objects.select_related("live_session").in_bulk(comment_ids) if comment_ids else {}
-        return cls(comments=comments, orders=known, answered=answered)
+        for order_id, comment_id in first_replies_of_orders(order_ids=order_ids, statuses=DELIVERED_OR_DUE):
+            answered[order_id].add(comment_id)
+        return cls(comments=comments_with_live(comment_ids=comment_ids), orders=known, answered=answered)
 
     def note_queued(self, composed: ComposedReply) -> None:
         """A reply of the batch is about to be queued: later ones in the batch see it as sent."""

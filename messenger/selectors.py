@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from threading import Lock
 
 from django.conf import settings
+from django.db import connection
 
+from messenger.models import OutboundMessage
 from tenants.crypto import TokenDecryptionError, decrypt_token
 from tenants.models import PageBinding
+
+FIRST_REPLY_REASONS = ("claim", "claim_added", "waitlisted")  # a buyer's first reply for a cart
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +56,17 @@ def page_access(*, platform: str, page_id: str) -> PageAccess:
 def page_access_forget(*, platform: str, page_id: str) -> None:
     with _cache_lock:
         _cache.pop((platform, page_id), None)
+
+
+def first_replies_of_orders(*, order_ids: Collection[int], statuses: Collection[str]) -> list[tuple[int, int | None]]:
+    """(order id, comment id) of each first claim reply (claim, claim_added, waitlisted) of these carts in one
+    of `statuses`: a later claim of the buyer gets the short reply."""
+    if not order_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT order_id, comment_id FROM {OutboundMessage._meta.db_table}"  # noqa: S608 (our table)
+            " WHERE order_id = ANY(%s) AND reason = ANY(%s) AND status = ANY(%s)",
+            [sorted(order_ids), list(FIRST_REPLY_REASONS), list(statuses)],
+        )
+        return [(order_id, comment_id) for order_id, comment_id in cursor.fetchall()]

@@ -15,7 +15,7 @@ from livestreams.streams.events import ClaimDecided, ReplyWork
 from messenger.models import OutboundMessage
 from messenger.services import idempotency_key_for, reply_works_enqueue
 from payments.models import Order
-from payments.selectors import Cart, cart_of_order, carts_of_orders
+from payments.selectors import Cart, cart_of_order, carts_of_orders, orders_with_buyer_and_live
 from payments.services.replies import cart_detail, cart_url, reply_work_for_promotion, seller_of_schema
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def handle_claims_decided(entries: list[dict[str, str]]) -> None:
     events = [ClaimDecided.from_fields(fields) for fields in entries]
     decisions: list[dict[str, Any]] = [json.loads(event.decision) if event.decision else {} for event in events]
     order_ids = {int(d["order_id"]) for d in decisions if d.get("order_id")}
-    orders = Order.objects.select_related("buyer", "live_session").in_bulk(order_ids) if order_ids else {}
+    orders = orders_with_buyer_and_live(order_ids=order_ids)
     carts = carts_of_orders(orders=list(orders.values()))
     works: list[ReplyWork] = []
     promoted: dict[str, list[int]] = {}  # idempotency key of a cancel reply -> the reservations it promoted

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
+from django.db import connection
 from django.db.models import F, Q, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
 
-from inventory.models import StockMovement, Variant
-from payments.models import CheckoutSession, Order, OrderEvent, Payment, Reservation
+from config.db_rows import columns, select_models
+from inventory.models import Product, StockMovement, Variant
+from livestreams.models import LiveSession
+from payments.models import Buyer, CheckoutSession, Order, OrderEvent, Payment, Reservation
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,11 +181,13 @@ class StockLevel(TypedDict):
 def stock_levels(*, variant_ids: list[int]) -> list[StockLevel]:
     """What the live dashboard shows of each variant: a cheap read, made for every decided claim (no sold
     units: those sum every sale movement, see `stock_snapshot`)."""
-    rows = (
-        Variant.objects.filter(pk__in=variant_ids)
-        .order_by("product__code", "id")
-        .values_list("pk", "product__code", "label", "stock_on_hand", "reserved")
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT v.id, p.code, v.label, v.stock_on_hand, v.reserved FROM {Variant._meta.db_table} v"  # noqa: S608
+            f" JOIN {Product._meta.db_table} p ON p.id = v.product_id WHERE v.id = ANY(%s) ORDER BY p.code, v.id",
+            [sorted(variant_ids)],
+        )
+        rows = cursor.fetchall()
     return [
         StockLevel(
             variant_id=pk,
@@ -296,16 +302,48 @@ def cart_of_order(*, order: Order) -> Cart:
     return carts_of_orders(orders=[order])[order.pk]
 
 
-def carts_of_orders(*, orders: list[Order]) -> dict[int, Cart]:
-    """`cart_of_order` for many orders in two queries (their reservations, then the waitlist places)."""
-    rows = list(
-        Reservation.objects.filter(
-            order_id__in=[order.pk for order in orders],
-            status__in=(Reservation.Status.RESERVED, Reservation.Status.WAITLISTED, Reservation.Status.PAID),
-        )
-        .select_related("variant__product")
-        .order_by("created_at", "id")
+def orders_with_buyer_and_live(*, order_ids: Collection[int]) -> dict[int, Order]:
+    """Orders by id with their buyer and live session loaded (one statement; the payments stage reads them for
+    every batch)."""
+    if not order_ids:
+        return {}
+    found = select_models(
+        f"SELECT {columns(Order, 'o')}, {columns(Buyer, 'b')}, {columns(LiveSession, 'l')}"  # noqa: S608 (ours)
+        f" FROM {Order._meta.db_table} o JOIN {Buyer._meta.db_table} b ON b.id = o.buyer_id"
+        f" JOIN {LiveSession._meta.db_table} l ON l.id = o.live_session_id WHERE o.id = ANY(%s)",
+        [sorted(order_ids)],
+        [Order, Buyer, LiveSession],
     )
+    orders: dict[int, Order] = {}
+    for order, buyer, live in found:
+        assert isinstance(order, Order) and isinstance(buyer, Buyer) and isinstance(live, LiveSession)
+        order.buyer, order.live_session = buyer, live
+        orders[order.pk] = order
+    return orders
+
+
+def carts_of_orders(*, orders: list[Order]) -> dict[int, Cart]:
+    """`cart_of_order` for many orders in two statements (their reservations with variant and product, then
+    the waitlist places)."""
+    if not orders:
+        return {}
+    found = select_models(
+        f"SELECT {columns(Reservation, 'r')}, {columns(Variant, 'v')}, {columns(Product, 'p')}"  # noqa: S608 (ours)
+        f" FROM {Reservation._meta.db_table} r JOIN {Variant._meta.db_table} v ON v.id = r.variant_id"
+        f" JOIN {Product._meta.db_table} p ON p.id = v.product_id"
+        " WHERE r.order_id = ANY(%s) AND r.status = ANY(%s) ORDER BY r.created_at, r.id",
+        [
+            [order.pk for order in orders],
+            [Reservation.Status.RESERVED, Reservation.Status.WAITLISTED, Reservation.Status.PAID],
+        ],
+        [Reservation, Variant, Product],
+    )
+    rows: list[Reservation] = []
+    for row, variant, product in found:
+        assert isinstance(row, Reservation) and isinstance(variant, Variant) and isinstance(product, Product)
+        variant.product = product
+        row.variant = variant
+        rows.append(row)
     positions = waitlist_positions(reservations=rows)
     lines_of: dict[int, list[CartLine]] = defaultdict(list)
     for row in rows:

@@ -1,0 +1,49 @@
+"""Model instances from one SQL statement, for the few reads every pipeline batch makes.
+
+Building a `select_related` queryset costs about a millisecond of CPU per query (measured: 1.35 ms for
+orders with their buyer and live, against 0.13 ms for the same rows read with SQL), and the payments stage
+makes several per batch. `select_models` runs a hand-written SELECT whose columns are `columns(Model, alias)`
+for each model, in order, and returns the instances per row, converted like the ORM converts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+
+
+def columns(model: type[Model], alias: str) -> str:
+    """The SELECT list of `model`'s concrete fields, qualified by `alias`."""
+    return ", ".join(f"{alias}.{field.column}" for field in model._meta.concrete_fields)
+
+
+def select_models(sql: str, params: Sequence[Any], models: Sequence[type[Model]]) -> list[tuple[Model | None, ...]]:
+    """Run `sql` (its SELECT list: `columns(m, …)` for each of `models`, in order) and return one tuple of
+    instances per row. A model whose primary key is NULL in a row (a LEFT JOIN that found nothing) is None."""
+    layouts = []
+    for model in models:
+        fields = model._meta.concrete_fields
+        converters = [(index, field) for index, field in enumerate(fields) if hasattr(field, "from_db_value")]
+        pk_index = next(index for index, field in enumerate(fields) if field.primary_key)
+        layouts.append((model, [field.attname for field in fields], converters, pk_index))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    result = []
+    for row in rows:
+        start = 0
+        instances: list[Model | None] = []
+        for model, names, converters, pk_index in layouts:
+            values = list(row[start : start + len(names)])
+            start += len(names)
+            if values[pk_index] is None:
+                instances.append(None)
+                continue
+            for index, field in converters:
+                values[index] = field.from_db_value(values[index], None, connection)
+            instances.append(model.from_db(connection.alias, names, values))
+        result.append(tuple(instances))
+    return result
