@@ -47,3 +47,33 @@ def select_models(sql: str, params: Sequence[Any], models: Sequence[type[Model]]
             instances.append(model.from_db(connection.alias, names, values))
         result.append(tuple(instances))
     return result
+
+
+def insert_new(objs: Sequence[Model], *, key: Sequence[str]) -> dict[tuple[Any, ...], int]:
+    """INSERT `objs` (one model) in one statement, skipping any that would break a UNIQUE constraint (another
+    process stored it first, or it was stored before): ON CONFLICT DO NOTHING. Values are prepared as the ORM
+    prepares them. Returns {values of the `key` fields: new id} for the rows inserted and sets their pk; the
+    others keep pk None."""
+    if not objs:
+        return {}
+    model = type(objs[0])
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    rows = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(objs))
+    params: list[Any] = []
+    for obj in objs:
+        params += [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    key_columns = ", ".join(str(meta.get_field(name).column) for name in key)  # type: ignore[union-attr]
+    sql = (
+        f"INSERT INTO {meta.db_table} ({', '.join(field.column for field in fields)}) VALUES {rows}"  # noqa: S608
+        f" ON CONFLICT DO NOTHING RETURNING {meta.pk.column}, {key_columns}"  # type: ignore[union-attr]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = {tuple(values): pk for pk, *values in cursor.fetchall()}
+    for obj in objs:
+        pk = inserted.get(tuple(getattr(obj, name) for name in key))
+        if pk is not None:
+            obj.pk = pk
+            obj._state.adding = False
+    return inserted

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from config.db_rows import columns, select_models
+from config.db_rows import columns, insert_new, select_models
 from livestreams.models import Comment, LiveSession
 from livestreams.streams.events import IngestEvent
 
@@ -65,15 +65,12 @@ def comments_store(*, events: list[IngestEvent]) -> list[StoredComment]:
 
 
 def _insert_new(new_rows: dict[tuple[str, str], Comment]) -> dict[tuple[str, str], Comment]:
-    """Insert the new comments (their ids come back with the INSERT). If another process stored one of them
-    first, insert the rest and read them all back."""
-    try:
-        with transaction.atomic():
-            Comment.objects.bulk_create(new_rows.values())
-    except IntegrityError:
-        Comment.objects.bulk_create(new_rows.values(), ignore_conflicts=True)
-        return _comments_by_key(set(new_rows))
-    return new_rows
+    """Insert the new comments in one statement (their ids come back with it). One another process stored
+    first is read back as it is."""
+    inserted = insert_new(list(new_rows.values()), key=("platform", "external_id"))
+    if len(inserted) == len(new_rows):
+        return new_rows
+    return {**new_rows, **_comments_by_key({k for k in new_rows if k not in inserted})}
 
 
 def _comments_by_key(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Comment]:

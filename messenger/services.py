@@ -21,10 +21,11 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config.db_rows import insert_new
 from livestreams.live_events import publish_live_event, publish_live_events
 from livestreams.streams.events import ReplyWork
 from messenger import due
@@ -38,7 +39,6 @@ logger = logging.getLogger(__name__)
 # Reasons that may happen more than once for one cart without a comment (each promotion is news).
 REPEATABLE_WITHOUT_COMMENT = frozenset({"promoted", "cancelled", "question", "claim", "waitlisted"})
 OUTBOX = OutboundMessage._meta.db_table
-KNOWN_CONFLICTS = ("outbound_idempotency_key_unique", "outbound_one_private_reply_per_comment")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,35 +141,13 @@ def _outbox_row(*, key: str, composed: ComposedReply, now: datetime) -> Outbound
 
 
 def _insert_rows(rows: list[tuple[int, OutboundMessage]], *, schema_name: str) -> list[tuple[int, OutboundMessage]]:
-    """All rows in one INSERT; if one conflicts (queued before, by a redelivery of the same work, or its
-    comment was answered meanwhile), each on its own, and the conflicting ones are left out."""
-    if not rows:
-        return []
-    try:
-        with transaction.atomic():
-            OutboundMessage.objects.bulk_create([row for _, row in rows])
-        return rows
-    except IntegrityError as exc:
-        if not any(name in str(exc) for name in KNOWN_CONFLICTS):
-            raise
-    inserted = []
-    for index, row in rows:
-        row.pk = None
-        row._state.adding = True
-        try:
-            with transaction.atomic():
-                row.save(force_insert=True)
-        except IntegrityError as exc:
-            if not any(name in str(exc) for name in KNOWN_CONFLICTS):
-                raise
-            logger.info(
-                "reply %s for %s not queued: it or its comment's reply was queued before",
-                row.idempotency_key,
-                schema_name,
-            )
-            continue
-        inserted.append((index, row))
-    return inserted
+    """All rows in one INSERT; a row that conflicts (queued before, by a redelivery of the same work, or its
+    comment's private reply exists) is left out by the database (ON CONFLICT DO NOTHING)."""
+    inserted = insert_new([row for _, row in rows], key=("idempotency_key",))
+    for _, row in rows:
+        if (row.idempotency_key,) not in inserted:
+            logger.info("reply %s for %s not queued: it was queued before", row.idempotency_key, schema_name)
+    return [(index, row) for index, row in rows if (row.idempotency_key,) in inserted]
 
 
 def _after_commit(*, schema_name: str, messages: list[OutboundMessage]) -> None:
