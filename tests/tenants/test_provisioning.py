@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 
@@ -9,6 +10,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django_tenants.utils import schema_context, schema_exists
 
+from inventory.models import Product
+from livestreams.models import LiveSession
 from tenants.crypto import decrypt_token
 from tenants.models import Domain, PageBinding, Seller
 from tenants.selectors import seller_absolute_url
@@ -156,3 +159,22 @@ def test_cloned_schema_has_the_templates_constraint_and_index_names(db: None) ->
             return constraints, [row[0] for row in cursor.fetchall()]
 
     assert names("shop_new") == names("tenant_template")
+
+
+def test_demo_setup_with_reset_starts_the_demo_seller_afresh(db: None) -> None:
+    call_command("demo_setup", stdout=io.StringIO())
+    with schema_context("demo"):
+        LiveSession.objects.create(platform="facebook", page_external_id="1", status="scheduled", title="Earlier demo")
+
+    call_command("demo_setup", stdout=io.StringIO())  # without --reset the earlier live stays
+    with schema_context("demo"):
+        assert LiveSession.objects.filter(title="Earlier demo").exists()
+
+    with connection.cursor() as cursor:  # the test's one transaction: run deferred FK checks before the DROP
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    call_command("demo_setup", reset=True, stdout=io.StringIO())
+
+    with schema_context("demo"):
+        assert not LiveSession.objects.exists()
+        assert Product.objects.filter(code="A12").exists()  # the catalog is imported again
+    assert Seller.objects.filter(schema_name="demo").count() == 1

@@ -36,7 +36,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         port = options["port"]
-        call_command("demo_setup", stdout=self.stdout)
+        call_command("demo_setup", reset=True, stdout=self.stdout)
         script = read_script(Path(options["script"]))
         env = {
             **os.environ,

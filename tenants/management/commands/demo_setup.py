@@ -23,8 +23,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--catalog", default=str(Path(settings.BASE_DIR) / "demo" / "catalog.csv"))
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Drop the demo seller first (its schema, lives, carts and messages), so every demo starts alike.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["reset"]:
+            existing = Seller.objects.filter(schema_name="demo").first()
+            if existing is not None:
+                existing.delete(force_drop=True)  # the schema goes with it (django-tenants)
+                self.stdout.write("Previous demo seller dropped.")
         result = seller_provision(
             schema_name="demo",
             name="Boutique Demo",
