@@ -129,20 +129,24 @@ async def _open_loop(
                 f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
                 f"X-Hub-Signature-256: {signature}\r\nContent-Length: {len(body)}\r\n\r\n"
             )
-            try:
-                writer.write(head.encode() + body)
-                status = int((await reader.readline()).split()[1])
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.decode("latin-1").partition(":")
-                    if name.strip().lower() == "content-length":
-                        length = int(value)
-                await reader.readexactly(length)
-                failures += status != 200
-            except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
-                failures += 1
-                writer.close()
-                reader, writer = await asyncio.open_connection(host, port)
+            # A keep-alive connection the server closed while idle fails at once: resent once on a new one, as
+            # HTTP clients do (deliveries are idempotent). A second failure counts.
+            for attempt in (1, 2):
+                try:
+                    writer.write(head.encode() + body)
+                    status = int((await reader.readline()).split()[1])
+                    length = 0
+                    while (line := await reader.readline()) not in (b"\r\n", b""):
+                        name, _, value = line.decode("latin-1").partition(":")
+                        if name.strip().lower() == "content-length":
+                            length = int(value)
+                    await reader.readexactly(length)
+                    failures += status != 200
+                    break
+                except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+                    failures += attempt == 2
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(host, port)
             latencies.append((time.perf_counter() - scheduled) * 1000)
         writer.close()
 

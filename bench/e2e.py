@@ -37,6 +37,7 @@ SECONDS = int(os.environ.get("E2E_SECONDS", "30"))
 RATES = [int(r) for r in os.environ.get("E2E_RATES", "25,50,100,150,200").split(",")]
 KEPT_UP_P99_MS = 1000.0
 STEADY_RATE = int(os.environ.get("E2E_STEADY_RATE", "100"))
+EARLIER_BUYERS = int(os.environ.get("E2E_EARLIER_BUYERS", "4000"))  # the seller's earlier live: 5 comments each
 
 
 def main() -> int:
@@ -77,6 +78,7 @@ def main() -> int:
         catalog = Path(tmp) / "catalog.csv"
         catalog.write_text("code,name,price,currency,variant,sku,stock\nE1,Item,100,MXN,,E1,1000000\n")
         manage("import_catalog", "--schema=e2e", str(catalog), env=env)
+        subprocess.run([sys.executable, "-c", EARLIER_LIVE], env=env, cwd=ROOT, check=True, timeout=300)
         port = free_port()
         web = [
             sys.executable,
@@ -163,6 +165,54 @@ with schema_context("e2e"):
             break
         time.sleep(0.1)
     live_session_feature(live_id=live.pk, product_id=Product.objects.get(code="E1").pk)
+"""
+
+
+# The seller's history: one earlier live (ended) with its comments, carts and replies, then ANALYZE, as
+# autovacuum leaves a seller's tables. Measured on empty tables instead, the plans PostgreSQL caches for the
+# prepared statements in the first seconds (sequential scans of near-empty tables) would stay while the
+# tables grow, which is the first minute of a brand-new seller's first live, not a live in general.
+EARLIER_LIVE = f"""
+import django
+django.setup()
+from datetime import timedelta
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context
+from inventory.models import Variant
+from livestreams.models import Comment, LiveSession
+from messenger.models import OutboundMessage
+from payments.models import Buyer, Order, Reservation
+BUYERS, COMMENTS_EACH = {EARLIER_BUYERS}, 5
+with schema_context("e2e"):
+    then = timezone.now() - timedelta(days=7)
+    live = LiveSession.objects.create(platform="facebook", page_external_id="{PAGE_ID}",
+                                      platform_video_id="e2e-earlier", status="ended", started_at=then,
+                                      ended_at=then + timedelta(hours=2))
+    variant = Variant.objects.get(sku="E1")
+    buyers = Buyer.objects.bulk_create(
+        Buyer(platform="facebook", platform_user_id=f"earlier-{{n}}", name="Viewer") for n in range(BUYERS))
+    orders = Order.objects.bulk_create(Order(buyer=b, live_session=live, status="paid") for b in buyers)
+    comments = Comment.objects.bulk_create(
+        Comment(live_session=live, platform="facebook", page_external_id="{PAGE_ID}", external_id=f"earlier_{{n}}",
+                author_platform_id=f"earlier-{{n // COMMENTS_EACH}}", author_name="Viewer", text="mío",
+                received_at=then + timedelta(seconds=n / 10), is_candidate=True, intent="purchase",
+                parse_result={{"items": [{{"code": "E1", "variant": None, "qty": 1}}], "engine": "local",
+                              "confidence": 0.95}}, decided_at=then + timedelta(seconds=n / 10))
+        for n in range(BUYERS * COMMENTS_EACH))
+    Reservation.objects.bulk_create(
+        Reservation(order=order, variant=variant, source_comment=comments[n * COMMENTS_EACH], quantity=1,
+                    status="paid")
+        for n, order in enumerate(orders))
+    OutboundMessage.objects.bulk_create(
+        OutboundMessage(platform="facebook", page_external_id="{PAGE_ID}", recipient_id=c.external_id,
+                        kind="private_reply", body={{"text": "ok"}}, status="sent", text="ok", attempts=1,
+                        external_message_id=f"m_{{c.pk}}", comment=c, order=orders[n // COMMENTS_EACH],
+                        next_attempt_at=None, reason="claim", idempotency_key=f"earlier:{{c.pk}}",
+                        sent_at=c.received_at)
+        for n, c in enumerate(comments))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 """
 
 

@@ -8,7 +8,8 @@ for each model, in order, and returns the instances per row, converted like the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
@@ -23,30 +24,43 @@ def columns(model: type[Model], alias: str) -> str:
 def select_models(sql: str, params: Sequence[Any], models: Sequence[type[Model]]) -> list[tuple[Model | None, ...]]:
     """Run `sql` (its SELECT list: `columns(m, …)` for each of `models`, in order) and return one tuple of
     instances per row. A model whose primary key is NULL in a row (a LEFT JOIN that found nothing) is None."""
+    return select_models_later(sql, params, models)()
+
+
+def select_models_later(
+    sql: str, params: Sequence[Any], models: Sequence[type[Model]]
+) -> Callable[[], list[tuple[Model | None, ...]]]:
+    """`select_models`, in two steps: the statement is sent now, its rows are read and built when the returned
+    function is called (inside `one_round_trip`, several statements share one round trip this way)."""
     layouts = []
     for model in models:
         fields = model._meta.concrete_fields
         converters = [(index, field) for index, field in enumerate(fields) if hasattr(field, "from_db_value")]
         pk_index = next(index for index, field in enumerate(fields) if field.primary_key)
         layouts.append((model, [field.attname for field in fields], converters, pk_index))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    result = []
-    for row in rows:
-        start = 0
-        instances: list[Model | None] = []
-        for model, names, converters, pk_index in layouts:
-            values = list(row[start : start + len(names)])
-            start += len(names)
-            if values[pk_index] is None:
-                instances.append(None)
-                continue
-            for index, field in converters:
-                values[index] = field.from_db_value(values[index], None, connection)
-            instances.append(model.from_db(connection.alias, names, values))
-        result.append(tuple(instances))
-    return result
+    cursor = connection.cursor()
+    cursor.execute(sql, params)
+
+    def rows() -> list[tuple[Model | None, ...]]:
+        with cursor:
+            fetched = cursor.fetchall()
+        result = []
+        for row in fetched:
+            start = 0
+            instances: list[Model | None] = []
+            for model, names, converters, pk_index in layouts:
+                values = list(row[start : start + len(names)])
+                start += len(names)
+                if values[pk_index] is None:
+                    instances.append(None)
+                    continue
+                for index, field in converters:
+                    values[index] = field.from_db_value(values[index], None, connection)
+                instances.append(model.from_db(connection.alias, names, values))
+            result.append(tuple(instances))
+        return result
+
+    return rows
 
 
 def insert_new(objs: Sequence[Model], *, key: Sequence[str]) -> dict[tuple[Any, ...], int]:
@@ -77,3 +91,16 @@ def insert_new(objs: Sequence[Model], *, key: Sequence[str]) -> dict[tuple[Any, 
             obj.pk = pk
             obj._state.adding = False
     return inserted
+
+
+@contextmanager
+def one_round_trip() -> Iterator[None]:
+    """Statements executed inside go to PostgreSQL together (psycopg's pipeline mode) and their results come
+    back together when the first is fetched: execute them all, then fetch. PostgreSQL still runs them one by
+    one, in order, each with its own snapshot, so a statement sees what the ones before it did (locks
+    included); only the waits between them are saved. Inside a transaction, as every stage's batch is."""
+    connection.ensure_connection()
+    with connection.cursor():  # django-tenants sets the search path on a cursor's creation: before the pipeline
+        pass
+    with connection.connection.pipeline():
+        yield

@@ -119,7 +119,7 @@ def comments_claim(
         results[comment.pk] = result
         outcomes.append(outcome)
     comments_record_decisions(decisions=decided_now, decided_at=now)
-    _act(
+    stock = _act(
         schema_name=schema_name,
         seller=seller,
         comments=comments,
@@ -130,7 +130,7 @@ def comments_claim(
         stored_now=stored_now,
     )
     touched = sorted({v for outcome in outcomes for v in outcome.touched_variants})
-    levels = stock_levels(variant_ids=touched) if touched else []  # read under the variants' locks: what commits
+    levels = _stock_levels(schema_name, touched, stock) if touched else []
     transaction.on_commit(lambda: _after_commit(schema_name, outcomes, levels, feed or []))
     return outcomes
 
@@ -145,15 +145,18 @@ def _act(
     outcomes: list[ClaimOutcome],
     now: datetime,
     stored_now: Collection[int],
-) -> None:
-    """Reserve for runs of purchases (one batch each), cancel where asked, in arrival order."""
+) -> dict[int, tuple[int, int]]:
+    """Reserve for runs of purchases (one batch each), cancel where asked, in arrival order. Returns the stock
+    (on hand, reserved) the reservation batches left on the variants they locked, where no cancel moved it
+    after them."""
     outcome_of = {o.comment_id: o for o in outcomes}
     run: list[tuple[Comment, tuple[ClaimItem, ...]]] = []
+    stock: dict[int, tuple[int, int]] = {}
 
     def reserve_run() -> None:
         if not run:
             return
-        decisions = claims_reserve_batch(
+        decisions, locked_stock = claims_reserve_batch(
             claims=run,
             policy_for=lambda live: claim_policy_for(seller=seller, live=live),
             now=now,
@@ -161,6 +164,7 @@ def _act(
             undecided_ids=stored_now,
             variants_by_code=_catalog_now(schema_name).variants_by_code,
         )
+        stock.update(locked_stock)
         for (comment, _), decision in zip(run, decisions, strict=True):
             _record_claim(
                 outcome_of[comment.pk],
@@ -188,7 +192,33 @@ def _act(
                 "order_id": summary.released[0].order_id if summary.released else None,
             }
             outcome.touched_variants = sorted({r.variant_id for r in summary.released})
+            for variant_id in outcome.touched_variants:
+                stock.pop(variant_id, None)  # moved by the cancel: read again
     reserve_run()
+    return stock
+
+
+def _stock_levels(schema_name: str, variant_ids: list[int], stock: dict[int, tuple[int, int]]) -> list[StockLevel]:
+    """The dashboard's stock event for the variants a batch touched, as this transaction leaves them: from the
+    reservation batches' locked rows where known, else read (under the variants' locks: what commits)."""
+    names = _catalog_now(schema_name).variant_names
+    known = {pk: stock[pk] for pk in variant_ids if pk in stock and pk in names}
+    levels = (
+        stock_levels(variant_ids=[pk for pk in variant_ids if pk not in known]) if len(known) < len(variant_ids) else []
+    )
+    for pk, (on_hand, reserved) in known.items():
+        code, label = names[pk]
+        levels.append(
+            StockLevel(
+                variant_id=pk,
+                code=code,
+                variant=label,
+                stock_on_hand=on_hand,
+                reserved=reserved,
+                available=on_hand - reserved,
+            )
+        )
+    return sorted(levels, key=lambda level: (level["code"], level["variant_id"]))
 
 
 def _record_claim(
@@ -273,6 +303,7 @@ def live_context(live: LiveSession, *, at: datetime | None = None) -> LiveContex
 class _Catalog:
     products: tuple[CatalogProduct, ...]  # what the intent engine matches against
     variants_by_code: dict[str, list[Variant]]  # lower-cased code -> active variants in id order (reservations)
+    variant_names: dict[int, tuple[str, str]]  # variant id -> (product code, variant label)
 
 
 def _catalog(schema_name: str) -> tuple[CatalogProduct, ...]:
@@ -300,6 +331,7 @@ def _catalog_cached(schema_name: str, second: int) -> _Catalog:
             for p in products
         ),
         variants_by_code=variants_by_code,
+        variant_names={v.pk: (v.product.code, v.label) for vs in variants_by_code.values() for v in vs},
     )
 
 

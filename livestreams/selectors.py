@@ -4,7 +4,7 @@ whatever the number of products, comments or orders (the dashboard tests assert 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -14,7 +14,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMinute
 from django.utils.translation import gettext_lazy as _
 
-from config.db_rows import columns, select_models
+from config.db_rows import columns, select_models_later
 from inventory.catalog_csv import ZERO_DECIMAL_CURRENCIES
 from inventory.models import Product, Variant
 from livestreams.models import Comment, LiveSession
@@ -309,18 +309,27 @@ def variants_for_review() -> QuerySet[Variant]:
 def comments_with_live(*, comment_ids: Collection[int]) -> dict[int, Comment]:
     """Comments by id with their live session loaded (one statement; the payments stage reads them for every
     batch of replies)."""
+    return comments_with_live_later(comment_ids=comment_ids)()
+
+
+def comments_with_live_later(*, comment_ids: Collection[int]) -> Callable[[], dict[int, Comment]]:
+    """`comments_with_live`: the statement is sent now, the comments are read when the result is called."""
     if not comment_ids:
-        return {}
-    found = select_models(
+        return dict
+    read = select_models_later(
         f"SELECT {columns(Comment, 'c')}, {columns(LiveSession, 'l')}"  # noqa: S608 (our tables)
         f" FROM {Comment._meta.db_table} c LEFT JOIN {LiveSession._meta.db_table} l ON l.id = c.live_session_id"
         " WHERE c.id = ANY(%s)",
         [sorted(comment_ids)],
         [Comment, LiveSession],
     )
-    comments: dict[int, Comment] = {}
-    for comment, live in found:
-        assert isinstance(comment, Comment)
-        comment.live_session = live if isinstance(live, LiveSession) else None
-        comments[comment.pk] = comment
+
+    def comments() -> dict[int, Comment]:
+        found: dict[int, Comment] = {}
+        for comment, live in read():
+            assert isinstance(comment, Comment)
+            comment.live_session = live if isinstance(live, LiveSession) else None
+            found[comment.pk] = comment
+        return found
+
     return comments

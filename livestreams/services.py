@@ -40,37 +40,31 @@ def comments_store(*, events: list[IngestEvent]) -> list[StoredComment]:
     """
     if not events:
         return []
-    keys = {(e.platform, e.external_id) for e in events}
-    existing = _comments_by_key(keys)
+    # Insert first (a new comment is the usual case), then read back the ones stored before (a redelivery, an
+    # edit, a removal, or another process first): ON CONFLICT DO NOTHING leaves them out of the insert.
     lives: dict[tuple[str, str], LiveSession | None] = {}
     new_rows: dict[tuple[str, str], Comment] = {}
     for event in events:
         key = (event.platform, event.external_id)
-        if key in existing or key in new_rows:
+        if key in new_rows:
             continue
         page = (event.platform, event.page_id)
         if page not in lives:
             lives[page] = _live_on_air(platform=event.platform, page_external_id=event.page_id)
         new_rows[key] = _new_comment(event, lives[page])
-    stored = {**existing, **_insert_new(new_rows)} if new_rows else existing
+    inserted = insert_new(list(new_rows.values()), key=("platform", "external_id"))
+    stored = {key: row for key, row in new_rows.items() if key in inserted}
+    if len(stored) < len(new_rows):
+        stored.update(_comments_by_key({key for key in new_rows if key not in inserted}))
     results = []
     for event in events:
         key = (event.platform, event.external_id)
         comment = stored[key]
-        created = new_rows.pop(key, None) is not None
+        created = key in inserted and new_rows.pop(key, None) is not None  # the first event of a new comment
         if not created:
             comment = _apply_verb(comment, event)
         results.append(StoredComment(comment=comment, created=created))
     return results
-
-
-def _insert_new(new_rows: dict[tuple[str, str], Comment]) -> dict[tuple[str, str], Comment]:
-    """Insert the new comments in one statement (their ids come back with it). One another process stored
-    first is read back as it is."""
-    inserted = insert_new(list(new_rows.values()), key=("platform", "external_id"))
-    if len(inserted) == len(new_rows):
-        return new_rows
-    return {**new_rows, **_comments_by_key({k for k in new_rows if k not in inserted})}
 
 
 def _comments_by_key(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Comment]:

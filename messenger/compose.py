@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q
 
+from config.db_rows import one_round_trip
 from inventory.models import Product
 from livestreams.models import Comment, LiveSession
-from livestreams.selectors import comments_with_live
+from livestreams.selectors import comments_with_live_later
 from livestreams.streams.events import ReplyWork
 from messenger import texts
 from messenger.detail import DetailFacts, ItemFact, parse_detail
 from messenger.models import OutboundMessage
-from messenger.selectors import FIRST_REPLY_REASONS, first_replies_of_orders
+from messenger.selectors import FIRST_REPLY_REASONS, first_replies_of_orders_later
 from payments.models import Order, Reservation
-from payments.selectors import orders_with_buyer_and_live
+from payments.selectors import orders_with_buyer_and_live_later
 from tenants.models import PageBinding, Seller
 from tenants.selectors import seller_of_schema
 
@@ -70,11 +72,28 @@ class ComposeContext:
         comment_ids = {pk for work in works if (pk := _id(work.comment_id)) is not None}
         order_ids = {pk for work in works if (pk := _id(work.order_id)) is not None}
         known = {pk: order for pk, order in (orders or {}).items() if pk in order_ids}
-        known.update(orders_with_buyer_and_live(order_ids=order_ids - set(known)))
-        answered: dict[int, set[int | None]] = {pk: set() for pk in order_ids}
-        for order_id, comment_id in first_replies_of_orders(order_ids=order_ids, statuses=DELIVERED_OR_DUE):
-            answered[order_id].add(comment_id)
-        return cls(comments=comments_with_live(comment_ids=comment_ids), orders=known, answered=answered)
+        with one_round_trip():
+            read_orders = orders_with_buyer_and_live_later(order_ids=order_ids - set(known))
+            read = cls.read_later(order_ids=order_ids, comment_ids=comment_ids)
+            known.update(read_orders())
+            return read(known)
+
+    @classmethod
+    def read_later(
+        cls, *, order_ids: Collection[int], comment_ids: Collection[int]
+    ) -> Callable[[dict[int, Order]], ComposeContext]:
+        """`read` in two steps: the statements are sent now; calling the result with the carts (read with
+        their buyer and live) reads them. Inside `one_round_trip`, with the caller's own reads."""
+        read_answered = first_replies_of_orders_later(order_ids=order_ids, statuses=DELIVERED_OR_DUE)
+        read_comments = comments_with_live_later(comment_ids=comment_ids)
+
+        def context(orders: dict[int, Order]) -> ComposeContext:
+            answered: dict[int, set[int | None]] = {pk: set() for pk in order_ids}
+            for order_id, comment_id in read_answered():
+                answered[order_id].add(comment_id)
+            return cls(comments=read_comments(), orders=orders, answered=answered)
+
+        return context
 
     def note_queued(self, composed: ComposedReply) -> None:
         """A reply of the batch is about to be queued: later ones in the batch see it as sent."""

@@ -2,8 +2,9 @@
 ms), so the sender never scans every schema. PostgreSQL is the truth; `due_rebuild` restores the set.
 
 Protocol that loses no schema: writers `mark_due` after commit (ZADD LT: only ever brings a due time
-forward); the sender `forget` a schema *before* it reads the schema's next due time from PostgreSQL and
-marks it again if anything is left. A row committed after that read marks the schema itself.
+forward); the sender takes a schema out of the set (`due_take`) *before* it claims from it (the claim reads
+the schema's next due time in the same statement, `outbound_claim_due`) and marks it again if anything is
+left. A row committed after that read marks the schema itself.
 
 A row due now also leaves a token in a one-element wake list, which an idle or busy sender waits on (BLPOP),
 so a reply starts on its way at once instead of at the sender's next poll.
@@ -12,7 +13,7 @@ so a reply starts on its way at once instead of at the sender's next poll.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -58,7 +59,26 @@ def forget(*, schema_name: str) -> None:
 
 
 def due_schemas(*, now: datetime, limit: int = 200) -> list[str]:
+    """The schemas due by `now`, left in the set (to look, not to claim: see `due_take`)."""
     return list(get_redis().zrangebyscore(due_key(), "-inf", _ms(now), start=0, num=limit))
+
+
+# The due schemas, taken out of the set in the same step (one round trip): the sender claims from each, which
+# reads its next due time, and marks it again.
+TAKE_DUE = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[2])
+for i = 1, #due, 2 do
+  redis.call('ZREM', KEYS[1], due[i])
+end
+return due
+"""
+
+
+def due_take(*, now: datetime, limit: int = 200) -> list[tuple[str, datetime]]:
+    """Take (`forget`) the schemas due by `now`: [(schema, its due time)], earliest first. The caller claims
+    from each and marks it again at its next due time; one it does not get to, it gives back with `mark_due`."""
+    flat = get_redis().eval(TAKE_DUE, 1, due_key(), _ms(now), limit)
+    return [(str(flat[i]), datetime.fromtimestamp(float(flat[i + 1]) / 1000, tz=UTC)) for i in range(0, len(flat), 2)]
 
 
 def next_due_at() -> datetime | None:
@@ -72,14 +92,6 @@ def next_due_at() -> datetime | None:
         )
         moments = [m for m in cursor.fetchone() if m is not None]
     return min(moments) if moments else None
-
-
-def settle(*, schema_name: str) -> None:
-    """After claiming from a schema: drop it from the set, then put it back at its next due time, if any."""
-    forget(schema_name=schema_name)
-    upcoming = next_due_at()
-    if upcoming is not None:
-        mark_due(schema_name=schema_name, at=upcoming)
 
 
 def due_rebuild() -> int:

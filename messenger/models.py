@@ -75,9 +75,15 @@ class OutboundMessage(models.Model):
                 condition=~Q(status="queued") | Q(next_attempt_at__isnull=False), name="outbound_queued_has_due_time"
             ),
         ]
+        # The sender's queue: each key matches its claim's ORDER BY, so the claim is an index scan that stops at
+        # its LIMIT (and marks the dead entries a busy queue leaves behind), never a bitmap scan and a sort.
         indexes = [
-            models.Index(fields=["next_attempt_at"], condition=Q(status="queued"), name="outbound_queued_due_idx"),
-            models.Index(fields=["lease_expires_at"], condition=Q(status="sending"), name="outbound_sending_lease_idx"),
+            models.Index(
+                fields=["next_attempt_at", "id"], condition=Q(status="queued"), name="outbound_queued_due_idx"
+            ),
+            models.Index(
+                fields=["lease_expires_at", "id"], condition=Q(status="sending"), name="outbound_sending_lease_idx"
+            ),
         ]
 
     def __str__(self) -> str:

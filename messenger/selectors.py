@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from threading import Lock
 
@@ -61,12 +61,24 @@ def page_access_forget(*, platform: str, page_id: str) -> None:
 def first_replies_of_orders(*, order_ids: Collection[int], statuses: Collection[str]) -> list[tuple[int, int | None]]:
     """(order id, comment id) of each first claim reply (claim, claim_added, waitlisted) of these carts in one
     of `statuses`: a later claim of the buyer gets the short reply."""
+    return first_replies_of_orders_later(order_ids=order_ids, statuses=statuses)()
+
+
+def first_replies_of_orders_later(
+    *, order_ids: Collection[int], statuses: Collection[str]
+) -> Callable[[], list[tuple[int, int | None]]]:
+    """`first_replies_of_orders`: the statement is sent now, its rows are read when the result is called."""
     if not order_ids:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT order_id, comment_id FROM {OutboundMessage._meta.db_table}"  # noqa: S608 (our table)
-            " WHERE order_id = ANY(%s) AND reason = ANY(%s) AND status = ANY(%s)",
-            [sorted(order_ids), list(FIRST_REPLY_REASONS), list(statuses)],
-        )
-        return [(order_id, comment_id) for order_id, comment_id in cursor.fetchall()]
+        return list
+    cursor = connection.cursor()
+    cursor.execute(
+        f"SELECT order_id, comment_id FROM {OutboundMessage._meta.db_table}"  # noqa: S608 (our table)
+        " WHERE order_id = ANY(%s) AND reason = ANY(%s) AND status = ANY(%s)",
+        [sorted(order_ids), list(FIRST_REPLY_REASONS), list(statuses)],
+    )
+
+    def rows() -> list[tuple[int, int | None]]:
+        with cursor:
+            return [(order_id, comment_id) for order_id, comment_id in cursor.fetchall()]
+
+    return rows

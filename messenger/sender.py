@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -75,6 +76,7 @@ class _Sender:
         self.next_rebuild = 0.0
         self.next_connection_check = 0.0
         self.redis_slots: asyncio.Semaphore | None = None
+        self.marks: list[tuple[str, datetime]] = []  # (schema, next due time) to mark again, after claiming
 
     async def _in_db(self, fn: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.db, fn, *args)
@@ -115,6 +117,8 @@ class _Sender:
                     for work in works:
                         in_flight.add(asyncio.create_task(self._deliver(clients, work)))
                         claimed += 1
+                    if self.marks:
+                        await self._in_db(self._mark)
                 if in_flight or not claimed:
                     if waker is None:
                         waker = asyncio.create_task(due.wait_for_wake(timeout=WAKE_WAIT_SECONDS))
@@ -171,22 +175,24 @@ class _Sender:
             self.next_rebuild = time.monotonic() + settings.MESSENGER_DUE_REBUILD_SECONDS
             pending = due.due_rebuild()
             logger.info("messenger due-set rebuilt from PostgreSQL: %s sellers with pending messages", pending)
-        schemas = due.due_schemas(now=timezone.now())
+        schemas = due.due_take(now=timezone.now())  # out of the due-set: each is marked again below
         share = max(1, free // max(1, len(schemas)))
         works: list[_Work] = []
-        for schema_name in schemas:
-            if len(works) >= free:
+        for index, (schema_name, _) in enumerate(schemas):
+            if len(works) >= free:  # no slot left: give the others back as they were
+                for skipped, skipped_due_at in schemas[index:]:
+                    due.mark_due(schema_name=skipped, at=skipped_due_at)
                 break
             try:
                 with schema_context(schema_name):
-                    jobs = outbound_claim_due(schema_name=schema_name, limit=min(share, free - len(works)))
-                    due.settle(schema_name=schema_name)
+                    claim = outbound_claim_due(schema_name=schema_name, limit=min(share, free - len(works)))
+                if claim.next_due_at is not None:
+                    self.marks.append((schema_name, claim.next_due_at))
             except Exception:  # one broken seller (dropped schema…) must not stop everyone's messages
                 self.next_connection_check = 0.0
                 logger.exception("messenger: claiming from %s failed", schema_name)
-                due.forget(schema_name=schema_name)
-                continue
-            for job in jobs:
+                continue  # left out of the due-set; the periodic rebuild finds its rows
+            for job in claim.jobs:
                 access = (
                     PageAccess("")
                     if self.backend == "outbox"
@@ -194,6 +200,16 @@ class _Sender:
                 )
                 works.append(_Work(job=job, access=access))
         return works
+
+    def _mark(self) -> None:
+        """Put the schemas claimed from back in the due-set at their next due times (after the sends of the
+        claim have started: a reply does not wait for it)."""
+        marks, self.marks = self.marks, []
+        for schema_name, at in marks:
+            try:
+                due.mark_due(schema_name=schema_name, at=at)
+            except Exception:  # Redis away: the periodic rebuild puts the schema back
+                logger.warning("messenger: %s not marked due again", schema_name, exc_info=True)
 
     def _record(self, outcomes: list[SendOutcome]) -> list[tuple[str, dict[str, Any]]]:
         """Record outcomes per seller; returns the dashboard events to publish (the records are committed)."""

@@ -16,6 +16,7 @@ import json
 import logging
 import random
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -31,7 +32,6 @@ from livestreams.streams.events import ReplyWork
 from messenger import due
 from messenger.compose import ComposeContext, ComposedReply, compose_reply
 from messenger.models import OutboundMessage
-from payments.models import Order
 from tenants.models import PageBinding
 
 logger = logging.getLogger(__name__)
@@ -94,16 +94,16 @@ def reply_work_enqueue(*, work: ReplyWork, now: datetime | None = None) -> Outbo
 
 
 def reply_works_enqueue(
-    *, works: list[ReplyWork], now: datetime | None = None, orders: dict[int, Order] | None = None
+    *, works: list[ReplyWork], now: datetime | None = None, context: ComposeContext | None = None
 ) -> list[OutboundMessage | None]:
     """`reply_work_enqueue` for the works of one seller, in order, with a fixed number of queries however many
     there are. Returns, per work, the row it added (None: already queued before, or nothing to say).
-    `orders`: the works' carts when the caller read them already (with buyer and live session)."""
+    `context`: the rows the replies need, when the caller read them already (`ComposeContext.read_later`)."""
     now = now or timezone.now()
     keys = [idempotency_key_for(work=work) for work in works]
     # A key queued before (a redelivery) is refused by its UNIQUE constraint at the INSERT; no lookup first.
     known: set[str] = set()
-    context = ComposeContext.read(works=works, now=now, orders=orders)
+    context = context or ComposeContext.read(works=works, now=now)
     rows: list[tuple[int, OutboundMessage]] = []
     for index, (key, work) in enumerate(zip(keys, works, strict=True)):
         if key in known:
@@ -179,8 +179,17 @@ def event_payload(message: OutboundMessage) -> dict[str, Any]:
     }
 
 
-def outbound_claim_due(*, schema_name: str, limit: int, now: datetime | None = None) -> list[SendJob]:
-    """Claim up to `limit` due rows of the current schema for this sender (status sending, under a lease).
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What one claim took, and when the schema has something due next (None: nothing queued or leased)."""
+
+    jobs: list[SendJob]
+    next_due_at: datetime | None
+
+
+def outbound_claim_due(*, schema_name: str, limit: int, now: datetime | None = None) -> Claim:
+    """Claim up to `limit` due rows of the current schema for this sender (status sending, under a lease), and
+    read when the schema's next row becomes due, in the same statement (the sender marks it in the due-set).
 
     Rows are taken with FOR UPDATE SKIP LOCKED (a queue: two senders never get the same row) and flipped by a
     conditional UPDATE. A row still `sending` after its lease ran out belonged to a sender that died while
@@ -192,21 +201,38 @@ def outbound_claim_due(*, schema_name: str, limit: int, now: datetime | None = N
     Status = OutboundMessage.Status
     # One statement (the sender runs it for every batch of replies): lock the due rows, skip those another
     # sender holds, flip them to `sending` under our lease. SET reads the old row: an abandoned lease is flagged.
+    # Abandoned leases first, then queued rows: one ordered scan of each partial index (an OR of the two would
+    # be a bitmap scan, which visits every dead row a busy queue leaves behind; an index scan skips them).
+    # The next due time is read in the statement's snapshot, where the claimed rows still look queued (or
+    # abandoned): they are left out and count with our lease instead. Each minimum is read off its partial index.
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            WITH due AS (
-                SELECT id FROM {OUTBOX}
-                WHERE (status = %(queued)s AND next_attempt_at <= %(now)s)
-                   OR (status = %(sending)s AND lease_expires_at <= %(now)s)
+            WITH abandoned AS (
+                SELECT id FROM {OUTBOX} WHERE status = %(sending)s AND lease_expires_at <= %(now)s
+                ORDER BY lease_expires_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+            ), queued AS (
+                SELECT id FROM {OUTBOX} WHERE status = %(queued)s AND next_attempt_at <= %(now)s
                 ORDER BY next_attempt_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+            ), due AS (
+                SELECT id FROM abandoned UNION ALL SELECT id FROM queued LIMIT %(limit)s
+            ), claimed AS (
+                UPDATE {OUTBOX} AS m
+                SET delivery_uncertain = m.delivery_uncertain OR m.status = %(sending)s,
+                    status = %(sending)s, lease_token = %(token)s, lease_expires_at = %(lease)s
+                FROM due WHERE m.id = due.id
+                RETURNING m.id, m.kind, m.platform, m.page_external_id, m.recipient_id, m.body, m.text,
+                          m.comment_id, m.attempts, m.delivery_uncertain, m.last_error_code, m.next_attempt_at
             )
-            UPDATE {OUTBOX} AS m
-            SET delivery_uncertain = m.delivery_uncertain OR m.status = %(sending)s,
-                status = %(sending)s, lease_token = %(token)s, lease_expires_at = %(lease)s
-            FROM due WHERE m.id = due.id
-            RETURNING m.id, m.kind, m.platform, m.page_external_id, m.recipient_id, m.body, m.text, m.comment_id,
-                      m.attempts, m.delivery_uncertain, m.last_error_code, m.next_attempt_at
+            SELECT claimed.*, NULL FROM claimed
+            UNION ALL
+            SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, least(
+                (SELECT min(next_attempt_at) FROM {OUTBOX}
+                 WHERE status = %(queued)s AND id <> ALL(ARRAY(SELECT id FROM due))),
+                (SELECT min(lease_expires_at) FROM {OUTBOX}
+                 WHERE status = %(sending)s AND id <> ALL(ARRAY(SELECT id FROM due))),
+                (SELECT %(lease)s::timestamptz WHERE EXISTS (SELECT FROM due))
+            )
             """,  # noqa: S608 (the table name is ours)
             {
                 "queued": Status.QUEUED,
@@ -217,9 +243,11 @@ def outbound_claim_due(*, schema_name: str, limit: int, now: datetime | None = N
                 "lease": lease_until,
             },
         )
-        rows = sorted(cursor.fetchall(), key=lambda row: (row[-1] is None, row[-1], row[0]))
+        rows = cursor.fetchall()
+    next_due_at = next(row[-1] for row in rows if row[0] is None)  # the UNION ALL's second branch
+    rows = sorted((row for row in rows if row[0] is not None), key=lambda row: (row[11] is None, row[11], row[0]))
     jobs = []
-    for pk, kind, platform, page_id, recipient_id, body, text, comment_id, attempts, uncertain, error_code, _ in rows:
+    for pk, kind, platform, page_id, recipient_id, body, text, comment_id, attempts, uncertain, error_code, *_ in rows:
         jobs.append(
             SendJob(
                 schema_name=schema_name,
@@ -238,7 +266,7 @@ def outbound_claim_due(*, schema_name: str, limit: int, now: datetime | None = N
                 last_error_code=error_code,
             )
         )
-    return jobs
+    return Claim(jobs=jobs, next_due_at=next_due_at)
 
 
 def retry_delay(*, attempts: int, retry_after_seconds: float | None = None) -> float:
@@ -261,8 +289,9 @@ def outbound_record(
     events: list[dict[str, Any]] = []
     earliest_retry: datetime | None = None
     reconnect = {(o.job.platform, o.job.page_id) for o in outcomes if o.page_needs_reconnect}
-    with transaction.atomic():
-        sent = [o for o in outcomes if o.result == "sent"]
+    sent = [o for o in outcomes if o.result == "sent"]
+    # Only deliveries (the usual batch): one statement, atomic by itself, needs no transaction around it.
+    with transaction.atomic() if len(sent) < len(outcomes) else nullcontext():
         recorded = _record_sent(outcomes=sent, now=now)
         events += [
             _event(o.job, status=Status.SENT, error_code=o.job.last_error_code)
@@ -320,19 +349,20 @@ def _record_sent(*, outcomes: list[SendOutcome], now: datetime) -> set[int]:
     to this sender change. Returns their ids."""
     if not outcomes:
         return set()
-    table = OutboundMessage._meta.db_table
-    values = ", ".join(["(%s::bigint, %s, %s)"] * len(outcomes))
-    params: list[Any] = [now]
-    for outcome in outcomes:
-        params += [outcome.job.message_id, outcome.job.lease_token, outcome.external_id[:255]]
     sql = f"""
-        UPDATE {table} AS m
+        UPDATE {OUTBOX} AS m
         SET status = 'sent', external_message_id = v.external_id, sent_at = %s, attempts = m.attempts + 1,
             lease_token = '', lease_expires_at = NULL
-        FROM (VALUES {values}) AS v(id, lease_token, external_id)
+        FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(id, lease_token, external_id)
         WHERE m.id = v.id AND m.status = 'sending' AND m.lease_token = v.lease_token
         RETURNING m.id
     """  # noqa: S608 -- the table name is ours and every value is a parameter
+    params: list[Any] = [
+        now,
+        [o.job.message_id for o in outcomes],
+        [o.job.lease_token for o in outcomes],
+        [o.external_id[:255] for o in outcomes],
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         recorded = {row[0] for row in cursor.fetchall()}

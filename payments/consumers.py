@@ -11,11 +11,13 @@ import json
 import logging
 from typing import Any
 
+from config.db_rows import one_round_trip
 from livestreams.streams.events import ClaimDecided, ReplyWork
+from messenger.compose import ComposeContext
 from messenger.models import OutboundMessage
 from messenger.services import idempotency_key_for, reply_works_enqueue
 from payments.models import Order
-from payments.selectors import Cart, cart_of_order, carts_of_orders, orders_with_buyer_and_live
+from payments.selectors import Cart, cart_of_order, carts_of_orders_later, orders_with_buyer_and_live_later
 from payments.services.replies import cart_detail, cart_url, reply_work_for_promotion, seller_of_schema
 
 logger = logging.getLogger(__name__)
@@ -34,8 +36,14 @@ def handle_claims_decided(entries: list[dict[str, str]]) -> None:
     events = [ClaimDecided.from_fields(fields) for fields in entries]
     decisions: list[dict[str, Any]] = [json.loads(event.decision) if event.decision else {} for event in events]
     order_ids = {int(d["order_id"]) for d in decisions if d.get("order_id")}
-    orders = orders_with_buyer_and_live(order_ids=order_ids)
-    carts = carts_of_orders(orders=list(orders.values()))
+    comment_ids = {int(event.comment_id) for event in events if event.comment_id.isdigit()}
+    with one_round_trip():  # the carts, their lines, their first replies and the comments: one wait
+        read_orders = orders_with_buyer_and_live_later(order_ids=order_ids)
+        read_carts = carts_of_orders_later(order_ids=order_ids)
+        read_context = ComposeContext.read_later(order_ids=order_ids, comment_ids=comment_ids)
+        orders = read_orders()
+        carts = read_carts(list(orders.values()))
+        context = read_context(orders)
     works: list[ReplyWork] = []
     promoted: dict[str, list[int]] = {}  # idempotency key of a cancel reply -> the reservations it promoted
     for event, decision in zip(events, decisions, strict=True):
@@ -53,7 +61,7 @@ def handle_claims_decided(entries: list[dict[str, str]]) -> None:
         if promoted
         else set()
     )
-    reply_works_enqueue(works=works, orders=orders)
+    reply_works_enqueue(works=works, context=context)
     for key, reservation_ids in promoted.items():
         if key not in told:  # a cancel gave units to buyers in the waitlist: tell them (as the expiry scheduler does)
             reply_work_for_promotion(reservation_ids=reservation_ids)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, TypedDict
@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import F, Q, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
 
-from config.db_rows import columns, select_models
+from config.db_rows import columns, select_models_later
 from inventory.models import Product, StockMovement, Variant
 from livestreams.models import LiveSession
 from payments.models import Buyer, CheckoutSession, Order, OrderEvent, Payment, Reservation
@@ -305,50 +305,69 @@ def cart_of_order(*, order: Order) -> Cart:
 def orders_with_buyer_and_live(*, order_ids: Collection[int]) -> dict[int, Order]:
     """Orders by id with their buyer and live session loaded (one statement; the payments stage reads them for
     every batch)."""
+    return orders_with_buyer_and_live_later(order_ids=order_ids)()
+
+
+def orders_with_buyer_and_live_later(*, order_ids: Collection[int]) -> Callable[[], dict[int, Order]]:
+    """`orders_with_buyer_and_live`: the statement is sent now, the orders are read when the result is called."""
     if not order_ids:
-        return {}
-    found = select_models(
+        return dict
+    read = select_models_later(
         f"SELECT {columns(Order, 'o')}, {columns(Buyer, 'b')}, {columns(LiveSession, 'l')}"  # noqa: S608 (ours)
         f" FROM {Order._meta.db_table} o JOIN {Buyer._meta.db_table} b ON b.id = o.buyer_id"
         f" JOIN {LiveSession._meta.db_table} l ON l.id = o.live_session_id WHERE o.id = ANY(%s)",
         [sorted(order_ids)],
         [Order, Buyer, LiveSession],
     )
-    orders: dict[int, Order] = {}
-    for order, buyer, live in found:
-        assert isinstance(order, Order) and isinstance(buyer, Buyer) and isinstance(live, LiveSession)
-        order.buyer, order.live_session = buyer, live
-        orders[order.pk] = order
+
+    def orders() -> dict[int, Order]:
+        found: dict[int, Order] = {}
+        for order, buyer, live in read():
+            assert isinstance(order, Order) and isinstance(buyer, Buyer) and isinstance(live, LiveSession)
+            order.buyer, order.live_session = buyer, live
+            found[order.pk] = order
+        return found
+
     return orders
 
 
 def carts_of_orders(*, orders: list[Order]) -> dict[int, Cart]:
     """`cart_of_order` for many orders in two statements (their reservations with variant and product, then
     the waitlist places)."""
-    if not orders:
-        return {}
-    found = select_models(
+    return carts_of_orders_later(order_ids=[order.pk for order in orders])(orders)
+
+
+def carts_of_orders_later(*, order_ids: Collection[int]) -> Callable[[list[Order]], dict[int, Cart]]:
+    """`carts_of_orders`: the reservations' statement is sent now; calling the result with the orders reads
+    them (and the waitlist places, when some are waitlisted)."""
+    if not order_ids:
+        return lambda orders: {}
+    read = select_models_later(
         f"SELECT {columns(Reservation, 'r')}, {columns(Variant, 'v')}, {columns(Product, 'p')}"  # noqa: S608 (ours)
         f" FROM {Reservation._meta.db_table} r JOIN {Variant._meta.db_table} v ON v.id = r.variant_id"
         f" JOIN {Product._meta.db_table} p ON p.id = v.product_id"
         " WHERE r.order_id = ANY(%s) AND r.status = ANY(%s) ORDER BY r.created_at, r.id",
         [
-            [order.pk for order in orders],
+            sorted(order_ids),
             [Reservation.Status.RESERVED, Reservation.Status.WAITLISTED, Reservation.Status.PAID],
         ],
         [Reservation, Variant, Product],
     )
-    rows: list[Reservation] = []
-    for row, variant, product in found:
-        assert isinstance(row, Reservation) and isinstance(variant, Variant) and isinstance(product, Product)
-        variant.product = product
-        row.variant = variant
-        rows.append(row)
-    positions = waitlist_positions(reservations=rows)
-    lines_of: dict[int, list[CartLine]] = defaultdict(list)
-    for row in rows:
-        lines_of[row.order_id].append(_cart_line(row, position=positions.get(row.pk)))
-    return {order.pk: _cart(order, lines_of[order.pk]) for order in orders}
+
+    def carts(orders: list[Order]) -> dict[int, Cart]:
+        rows: list[Reservation] = []
+        for row, variant, product in read():
+            assert isinstance(row, Reservation) and isinstance(variant, Variant) and isinstance(product, Product)
+            variant.product = product
+            row.variant = variant
+            rows.append(row)
+        positions = waitlist_positions(reservations=rows)
+        lines_of: dict[int, list[CartLine]] = defaultdict(list)
+        for row in rows:
+            lines_of[row.order_id].append(_cart_line(row, position=positions.get(row.pk)))
+        return {order.pk: _cart(order, lines_of[order.pk]) for order in orders}
+
+    return carts
 
 
 def _cart(order: Order, lines: list[CartLine]) -> Cart:

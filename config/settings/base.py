@@ -94,7 +94,7 @@ _db = parse_database_url(DATABASE_URL)
 _prepared = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DATABASES = {
     "default": {
-        "ENGINE": "django_tenants.postgresql_backend",
+        "ENGINE": "config.postgresql_backend",  # django-tenants' backend, one SET search_path per change
         "NAME": _db.name,
         "USER": _db.user,
         "PASSWORD": _db.password,

@@ -9,7 +9,7 @@ hundreds of claims per second instead of tens. Used by the claims stage for cons
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from config.db_rows import one_round_trip
 from inventory.models import StockMovement, Variant
 from inventory.stock_gate import StockGate
 from livestreams.intent.types import ClaimItem
@@ -36,6 +37,11 @@ from payments.reservations.common import Status, gate_set_on_commit, hold_expire
 from payments.reservations.types import ClaimDecision, ClaimPolicy, ReservationInvariantError
 
 
+class ReservedBatch(NamedTuple):
+    decisions: list[ClaimDecision]  # one per claim, in order
+    stock: dict[int, tuple[int, int]]  # variant id -> (on hand, reserved) as this transaction leaves them
+
+
 def claims_reserve_batch(
     *,
     claims: Sequence[tuple[Comment, Sequence[ClaimItem]]],
@@ -44,12 +50,13 @@ def claims_reserve_batch(
     gate: StockGate | None = None,
     undecided_ids: Collection[int] = (),
     variants_by_code: dict[str, list[Variant]] | None = None,
-) -> list[ClaimDecision]:
+) -> ReservedBatch:
     """Decide `claims` (comments of one seller, each attached to a live, in arrival order) and return their
-    decisions in the same order. `undecided_ids`: comments the caller knows were never decided before (stored
-    in this transaction), so they cannot have reservations to replay. Precondition: inside `schema_context`
-    and `transaction.atomic()`. `variants_by_code`: the active variants by lower-cased product code, when the
-    caller has them (the claims stage keeps them for a second); read here otherwise."""
+    decisions in the same order, with the stock of the variants they locked. `undecided_ids`: comments the caller
+    knows were never decided before (stored in this transaction), so they cannot have reservations to replay.
+    Precondition: inside `schema_context` and `transaction.atomic()`. `variants_by_code`: the active variants by
+    lower-cased product code, when the caller has them (the claims stage keeps them for a second); read here
+    otherwise."""
     maybe_decided = [c for c, _ in claims if c.pk not in undecided_ids]
     decided = (
         set(Reservation.objects.filter(source_comment__in=maybe_decided).values_list("source_comment_id", flat=True))
@@ -61,12 +68,10 @@ def claims_reserve_batch(
     lines_of = {comment.pk: _resolve_with(items, variants_by_code) for comment, items in claims}
     todo = [(c, items) for c, items in claims if c.pk not in decided and _accepted(lines_of[c.pk])]
 
-    orders = _open_orders_locked([c for c, _ in todo])
-    used = _units_used(orders.values())
+    orders, used = _open_orders_locked([c for c, _ in todo])
     variant_ids = sorted({ln.variant_id for c, _ in todo for ln in _accepted(lines_of[c.pk]) if ln.variant_id})
-    locked = _lock_variants(variant_ids)  # variant id -> (on hand, reserved)
+    locked, waiting = _lock_variants(variant_ids)  # variant id -> (on hand, reserved); -> waitlisted count
     free = {pk: on_hand - reserved for pk, (on_hand, reserved) in locked.items()}
-    waiting = _waitlisted_counts(variant_ids)  # read after the locks: nobody can add to the lines meanwhile
     policies: dict[int, ClaimPolicy] = {}
     new_rows: list[_NewReservation] = []
     reserved_delta: dict[int, int] = defaultdict(int)
@@ -109,8 +114,7 @@ def claims_reserve_batch(
                     )
                 )
 
-    _add_reserved({pk: delta for pk, delta in reserved_delta.items() if delta})
-    _insert_reservations(new_rows)
+    _reserve({pk: delta for pk, delta in reserved_delta.items() if delta}, new_rows)
     gate_set_on_commit(
         gate=gate,
         available={pk: on_hand - reserved - reserved_delta.get(pk, 0) for pk, (on_hand, reserved) in locked.items()},
@@ -125,7 +129,8 @@ def claims_reserve_batch(
         cart = orders.get((comment.author_platform_id, live_id)) if live_id else None
         lines = lines_of[comment.pk]
         decisions.append(_decision(comment=comment, order=cart if _accepted(lines) else None, lines=lines))
-    return decisions
+    stock = {pk: (on_hand, reserved + reserved_delta.get(pk, 0)) for pk, (on_hand, reserved) in locked.items()}
+    return ReservedBatch(decisions=decisions, stock=stock)
 
 
 def _accepted(lines: list[_Line]) -> list[_Line]:
@@ -162,134 +167,109 @@ class _NewReservation(NamedTuple):
     hold_expires_at: datetime | None
 
 
-def _open_orders_locked(comments: list[Comment]) -> dict[tuple[str, int], Order]:
-    """Each claiming buyer's open cart for the comment's live, created where missing (buyer too), locked: an
-    upsert that locks the row it finds. Keyed by (author platform id, live id). All comments are of one
-    platform per seller page."""
+def _open_orders_locked(comments: list[Comment]) -> tuple[dict[tuple[str, int], Order], dict[int, int]]:
+    """Each claiming buyer's open cart for the comment's live, created where missing (buyer too), locked (an
+    upsert locks the row it finds), with the units the buyer already holds in that live (reserved, waitlisted
+    or paid, in any of their carts): one statement. Carts keyed by (author platform id, live id), units by
+    cart id. All comments are of one platform per seller page."""
     if not comments:
-        return {}
+        return {}, {}
     platform = comments[0].platform
     names = dict(sorted({c.author_platform_id: c.author_name[:200] for c in comments}.items()))
     wanted = sorted({(c.author_platform_id, c.live_session_id) for c in comments if c.live_session_id})
     now = timezone.now()
     with connection.cursor() as cursor:
-        # A known buyer keeps its name; the no-op update makes RETURNING give its id.
+        # A known buyer keeps its name; the no-op update makes RETURNING give its id. An open cart already
+        # there wins (the partial UNIQUE index); its row is locked by the no-op update. The units are read in
+        # the statement's snapshot: a cart created by it holds nothing yet.
         cursor.execute(
             f"""
-            INSERT INTO {BUYERS} (platform, platform_user_id, name, created_at)
-            SELECT %s, author, name, %s FROM unnest(%s::text[], %s::text[]) AS v(author, name)
-            ON CONFLICT (platform, platform_user_id) DO UPDATE SET platform = EXCLUDED.platform
-            RETURNING platform_user_id, id
-            """,  # noqa: S608 (table names are ours)
-            [platform, now, list(names), list(names.values())],
-        )
-        buyers = dict(cursor.fetchall())
-        # An open cart already there wins (the partial UNIQUE index); its row is locked by the no-op update.
-        cursor.execute(
-            f"""
-            INSERT INTO {ORDERS} (buyer_id, live_session_id, token, status, needs_refund, created_at, updated_at)
-            SELECT buyer_id, live_id, token, %s, false, %s, %s
-            FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS v(buyer_id, live_id, token)
-            ORDER BY buyer_id, live_id
-            ON CONFLICT (buyer_id, live_session_id) WHERE status IN ({OPEN_IN_SQL})
-            DO UPDATE SET updated_at = {ORDERS}.updated_at
-            RETURNING id, buyer_id, live_session_id, token, status
+            WITH b AS (
+                INSERT INTO {BUYERS} (platform, platform_user_id, name, created_at)
+                SELECT %s, author, name, %s FROM unnest(%s::text[], %s::text[]) AS v(author, name)
+                ON CONFLICT (platform, platform_user_id) DO UPDATE SET platform = EXCLUDED.platform
+                RETURNING platform_user_id, id
+            ), o AS (
+                INSERT INTO {ORDERS} (buyer_id, live_session_id, token, status, needs_refund, created_at, updated_at)
+                SELECT b.id, w.live_id, w.token, %s, false, %s, %s
+                FROM unnest(%s::text[], %s::bigint[], %s::text[]) AS w(author, live_id, token)
+                JOIN b ON b.platform_user_id = w.author
+                ORDER BY b.id, w.live_id
+                ON CONFLICT (buyer_id, live_session_id) WHERE status IN ({OPEN_IN_SQL})
+                DO UPDATE SET updated_at = {ORDERS}.updated_at
+                RETURNING id, buyer_id, live_session_id, token, status
+            )
+            SELECT o.id, o.buyer_id, o.live_session_id, o.token, o.status, b.platform_user_id,
+                   (SELECT coalesce(sum(r.quantity), 0) FROM {RESERVATIONS} r
+                    JOIN {ORDERS} held ON held.id = r.order_id
+                    WHERE held.buyer_id = o.buyer_id AND held.live_session_id = o.live_session_id
+                      AND r.status = ANY(%s))
+            FROM o JOIN b ON b.id = o.buyer_id
             """,  # noqa: S608 (table names are ours)
             [
+                platform,
+                now,
+                list(names),
+                list(names.values()),
                 Order.Status.OPEN,
                 now,
                 now,
-                [buyers[author] for author, _ in wanted],
+                [author for author, _ in wanted],
                 [live_id for _, live_id in wanted],
                 [new_cart_token() for _ in wanted],
+                list(COUNTED_STATUSES),
             ],
         )
         rows = cursor.fetchall()
-    by_buyer = {pk: author for author, pk in buyers.items()}
-    orders = {}
-    for pk, buyer_id, live_id, token, status in rows:
+    orders, used = {}, {}
+    for pk, buyer_id, live_id, token, status, author, units in rows:
         order = Order(id=pk, buyer_id=buyer_id, live_session_id=live_id, token=token, status=status)
         order._state.adding = False
-        orders[(by_buyer[buyer_id], live_id)] = order
-    return orders
+        orders[(author, live_id)] = order
+        used[pk] = int(units)
+    return orders, used
 
 
-def _units_used(orders: Iterable[Order]) -> dict[int, int]:
-    """Units each order's buyer already holds in that live (reserved, waitlisted or paid)."""
-    pairs = {(o.buyer_id, o.live_session_id): o.pk for o in orders}
-    used: dict[int, int] = defaultdict(int)
-    if not pairs:
-        return used
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT o.buyer_id, o.live_session_id, sum(r.quantity) FROM {RESERVATIONS} r
-            JOIN {ORDERS} o ON o.id = r.order_id
-            WHERE o.buyer_id = ANY(%s) AND o.live_session_id = ANY(%s) AND r.status = ANY(%s)
-            GROUP BY o.buyer_id, o.live_session_id
-            """,  # noqa: S608 (table names are ours)
-            [sorted({b for b, _ in pairs}), sorted({live for _, live in pairs}), list(COUNTED_STATUSES)],
-        )
-        for buyer_id, live_id, units in cursor.fetchall():
-            if (buyer_id, live_id) in pairs:
-                used[pairs[(buyer_id, live_id)]] += units or 0
-    return used
-
-
-def _lock_variants(variant_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """SELECT … FOR UPDATE the variants in ascending id order: id -> (stock on hand, reserved)."""
+def _lock_variants(variant_ids: list[int]) -> tuple[dict[int, tuple[int, int]], dict[int, int]]:
+    """SELECT … FOR UPDATE the variants in ascending id order (id -> (stock on hand, reserved)), then count
+    their waitlisted reservations (id -> count). One round trip: PostgreSQL counts after the locks are taken,
+    in a snapshot of its own, so the count sees every change to the lines committed before (nobody can
+    change them while we hold the locks)."""
     if not variant_ids:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(
+        return {}, {}
+    with one_round_trip(), connection.cursor() as locks, connection.cursor() as counts:
+        locks.execute(
             f"SELECT id, stock_on_hand, reserved FROM {VARIANTS} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
             [variant_ids],
         )
-        return {pk: (on_hand, reserved) for pk, on_hand, reserved in cursor.fetchall()}
-
-
-def _waitlisted_counts(variant_ids: list[int]) -> dict[int, int]:
-    if not variant_ids:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(
+        counts.execute(
             f"SELECT variant_id, count(*) FROM {RESERVATIONS} WHERE variant_id = ANY(%s) AND status = %s"  # noqa: S608
             " GROUP BY variant_id",
             [variant_ids, Status.WAITLISTED],
         )
-        return dict(cursor.fetchall())
+        locked = {pk: (on_hand, reserved) for pk, on_hand, reserved in locks.fetchall()}
+        return locked, dict(counts.fetchall())
 
 
-def _add_reserved(deltas: dict[int, int]) -> None:
-    """Guarded `reserved += delta` per variant, keeping 0 <= reserved <= stock_on_hand. The caller holds the
-    variants' locks, so a miss means its arithmetic is wrong; the CHECK constraints back this up."""
-    if not deltas:
-        return
-    ids = sorted(deltas)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            UPDATE {VARIANTS} AS v SET reserved = v.reserved + d.delta, updated_at = %s
-            FROM unnest(%s::bigint[], %s::int[]) AS d(id, delta)
-            WHERE v.id = d.id AND v.reserved + d.delta BETWEEN 0 AND v.stock_on_hand
-            """,  # noqa: S608 (table names are ours)
-            [timezone.now(), ids, [deltas[pk] for pk in ids]],
-        )
-        if cursor.rowcount != len(ids):
-            raise ReservationInvariantError(f"reserved deltas {deltas} would break a variant's stock bounds")
-
-
-def _insert_reservations(rows: list[_NewReservation]) -> None:
-    """The new reservation rows, in order (created_at increases, so waitlist places follow), and a stock
-    movement for each reserved one, in one statement."""
+def _reserve(deltas: dict[int, int], rows: list[_NewReservation]) -> None:
+    """In one statement: the guarded `reserved += delta` per variant (0 <= reserved <= stock_on_hand), the new
+    reservation rows in order (created_at increases, so waitlist places follow) and a stock movement for each
+    reserved one. The caller holds the variants' locks, so a guard that stops an update means its arithmetic
+    is wrong: ReservationInvariantError (the transaction is rolled back; the CHECK constraints back this up)."""
     if not rows:
         return
+    ids = sorted(deltas)
     start = timezone.now()
     created = [start + timedelta(microseconds=n) for n in range(len(rows))]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            WITH added AS (
+            WITH bumped AS (
+                UPDATE {VARIANTS} AS v SET reserved = v.reserved + d.delta, updated_at = %s
+                FROM unnest(%s::bigint[], %s::int[]) AS d(id, delta)
+                WHERE v.id = d.id AND v.reserved + d.delta BETWEEN 0 AND v.stock_on_hand
+                RETURNING v.id
+            ), added AS (
                 INSERT INTO {RESERVATIONS}
                     (order_id, variant_id, source_comment_id, quantity, part, status, hold_expires_at, created_at,
                      updated_at)
@@ -299,14 +279,20 @@ def _insert_reservations(rows: list[_NewReservation]) -> None:
                     AS v(order_id, variant_id, comment_id, quantity, part, status, hold, created)
                 ORDER BY created
                 RETURNING id, variant_id, source_comment_id, quantity, status, created_at
+            ), moved AS (
+                INSERT INTO {MOVEMENTS} (variant_id, reason, on_hand_delta, reserved_delta, actor, note,
+                                         reservation_id, created_at)
+                SELECT a.variant_id, %s, 0, a.quantity, %s, left('comment ' || c.external_id, 500), a.id,
+                       a.created_at
+                FROM added a JOIN {COMMENTS} c ON c.id = a.source_comment_id
+                WHERE a.status = %s
             )
-            INSERT INTO {MOVEMENTS} (variant_id, reason, on_hand_delta, reserved_delta, actor, note, reservation_id,
-                                     created_at)
-            SELECT a.variant_id, %s, 0, a.quantity, %s, left('comment ' || c.external_id, 500), a.id, a.created_at
-            FROM added a JOIN {COMMENTS} c ON c.id = a.source_comment_id
-            WHERE a.status = %s
+            SELECT count(*) FROM bumped
             """,  # noqa: S608 (table names are ours)
             [
+                start,
+                ids,
+                [deltas[pk] for pk in ids],
                 [r.order_id for r in rows],
                 [r.variant_id for r in rows],
                 [r.comment_id for r in rows],
@@ -320,3 +306,6 @@ def _insert_reservations(rows: list[_NewReservation]) -> None:
                 Status.RESERVED,
             ],
         )
+        (bumped,) = cursor.fetchone()
+    if bumped != len(ids):
+        raise ReservationInvariantError(f"reserved deltas {deltas} would break a variant's stock bounds")
