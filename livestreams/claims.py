@@ -119,6 +119,9 @@ def comments_claim(
         results[comment.pk] = result
         outcomes.append(outcome)
     comments_record_decisions(decisions=decided_now, decided_at=now)
+    # Registered before acting (the outcomes get their decisions there): on commit, the payments stage hears
+    # first, before the stock gate, the hold timers and the dashboard.
+    transaction.on_commit(lambda: _hand_off(schema_name, outcomes))
     stock = _act(
         schema_name=schema_name,
         seller=seller,
@@ -131,7 +134,7 @@ def comments_claim(
     )
     touched = sorted({v for outcome in outcomes for v in outcome.touched_variants})
     levels = _stock_levels(schema_name, touched, stock) if touched else []
-    transaction.on_commit(lambda: _after_commit(schema_name, outcomes, levels, feed or []))
+    transaction.on_commit(lambda: _publish(schema_name, outcomes, levels, feed or []))
     return outcomes
 
 
@@ -374,11 +377,8 @@ def _result_as_json(result: IntentResult, *, latency_ms: float | None) -> dict[s
     }
 
 
-def _after_commit(
-    schema_name: str, outcomes: list[ClaimOutcome], levels: list[StockLevel], feed: list[dict[str, object]]
-) -> None:
-    """Hand every decision to the payments stage (one round trip) and show the batch on the dashboard (one
-    message: the comments, their decisions, the stock they moved)."""
+def _hand_off(schema_name: str, outcomes: list[ClaimOutcome]) -> None:
+    """Hand every decision to the payments stage (one round trip)."""
     pipe = get_redis().pipeline(transaction=False)
     stream = keys.stage_stream("payments", keys.shard_of(schema_name))
     for outcome in outcomes:
@@ -392,6 +392,12 @@ def _after_commit(
         )
         pipe.xadd(stream, event.to_fields(), maxlen=settings.STREAM_MAXLEN, approximate=True)
     pipe.execute()
+
+
+def _publish(
+    schema_name: str, outcomes: list[ClaimOutcome], levels: list[StockLevel], feed: list[dict[str, object]]
+) -> None:
+    """Show the batch on the dashboard (one message: the comments, their decisions, the stock they moved)."""
     decisions = [
         {
             "comment_id": outcome.comment_id,

@@ -117,8 +117,6 @@ class _Sender:
                     for work in works:
                         in_flight.add(asyncio.create_task(self._deliver(clients, work)))
                         claimed += 1
-                    if self.marks:
-                        await self._in_db(self._mark)
                 if in_flight or not claimed:
                     if waker is None:
                         waker = asyncio.create_task(due.wait_for_wake(timeout=WAKE_WAIT_SECONDS))
@@ -142,6 +140,7 @@ class _Sender:
                 await asyncio.wait(publishing, timeout=5)
             while not clients.empty():
                 await clients.get_nowait().aclose()
+            await self._in_db(self._mark)
             await self._in_db(connections.close_all)
             self.db.shutdown(wait=True)
             logger.info("messenger sender stopped")
@@ -168,6 +167,7 @@ class _Sender:
     # -- database thread -----------------------------------------------------------------------------
 
     def _claim(self, free: int) -> list[_Work]:
+        self._mark()
         if time.monotonic() >= self.next_connection_check:  # each check costs the next query a round trip
             close_old_connections()
             self.next_connection_check = time.monotonic() + CONNECTION_CHECK_SECONDS
@@ -202,8 +202,9 @@ class _Sender:
         return works
 
     def _mark(self) -> None:
-        """Put the schemas claimed from back in the due-set at their next due times (after the sends of the
-        claim have started: a reply does not wait for it)."""
+        """Put the schemas claimed from back in the due-set at their next due times. Done at the start of the
+        database thread's next step (recording the sends, or the next claim, at the latest the next poll), so
+        a reply never waits for it."""
         marks, self.marks = self.marks, []
         for schema_name, at in marks:
             try:
@@ -213,6 +214,7 @@ class _Sender:
 
     def _record(self, outcomes: list[SendOutcome]) -> list[tuple[str, dict[str, Any]]]:
         """Record outcomes per seller; returns the dashboard events to publish (the records are committed)."""
+        self._mark()
         events: list[tuple[str, dict[str, Any]]] = []
         by_schema: dict[str, list[SendOutcome]] = defaultdict(list)
         for outcome in outcomes:
