@@ -10,15 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
 
 
 def columns(model: type[Model], alias: str) -> str:
     """The SELECT list of `model`'s concrete fields, qualified by `alias`."""
     return ", ".join(f"{alias}.{field.column}" for field in model._meta.concrete_fields)
+
+
+def model_from_row(model: type[M], values: Sequence[Any]) -> M:
+    """An instance of `model` from the values of `columns(model, …)`, converted as the ORM converts them."""
+    fields = model._meta.concrete_fields
+    converted = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value  # type: ignore[attr-defined]
+        for field, value in zip(fields, values, strict=True)
+    ]
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)
 
 
 def select_models(sql: str, params: Sequence[Any], models: Sequence[type[Model]]) -> list[tuple[Model | None, ...]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import bisect
 import json
 import time
-from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -81,7 +80,9 @@ def comments_claim(
     now = timezone.now()
     seller = seller_of_schema(schema_name)
     lives = {c.pk: c.live_session or _live_of_message(c) for c in comments}
-    featured = _featured_at(comments, lives)
+    undecided = [c for c in comments if c.decided_at is None]  # the others are replayed from what they stored
+    on_camera = _featured_at(undecided, [lives[c.pk] for c in undecided])
+    featured = dict(zip([c.pk for c in undecided], on_camera, strict=True))
     outcomes: list[ClaimOutcome] = []
     results: dict[int, IntentResult] = {}
     decided_now: list[CommentDecision] = []
@@ -101,17 +102,12 @@ def comments_claim(
             live_id=live.pk if live is not None else None,
         )
         if comment.decided_at is None:
-            comment.intent, comment.needs_review, comment.review_reason = (
-                result.intent,
-                needs_review,
-                review_reason or "",
-            )
-            comment.parse_result, comment.decided_at = _result_as_json(result, latency_ms=outcome.latency_ms), now
+            _keep_decision(comment, result, needs_review, review_reason, latency_ms=outcome.latency_ms, now=now)
             decided_now.append(
                 CommentDecision(
                     comment_id=comment.pk,
                     intent=result.intent,
-                    parse_result=comment.parse_result,
+                    parse_result=_result_as_json(result, latency_ms=outcome.latency_ms),
                     needs_review=needs_review,
                     review_reason=review_reason or "",
                 )
@@ -136,6 +132,34 @@ def comments_claim(
     levels = _stock_levels(schema_name, touched, stock) if touched else []
     transaction.on_commit(lambda: _publish(schema_name, outcomes, levels, feed or []))
     return outcomes
+
+
+def comments_decide(*, schema_name: str, comments: list[Comment]) -> None:
+    """Decide comments on a live before they are stored (`comments_store(decide=…)`), so each is stored with its
+    decision in the same statement: the claims stage's usual case. `comments_claim` then acts on the stored
+    decision as it does for a redelivered comment."""
+    if not comments:
+        return
+    now = timezone.now()
+    seller = seller_of_schema(schema_name)
+    for comment, featured in zip(comments, _featured_at(comments, [c.live_session for c in comments]), strict=True):
+        context = LiveContext(products=_catalog(schema_name), featured=featured)
+        result, needs_review, review_reason = _decision_for(comment, context=context, seller=seller)
+        latency_ms = max(0.0, (time.time() - comment.received_at.timestamp()) * 1000)
+        _keep_decision(comment, result, needs_review, review_reason, latency_ms=latency_ms, now=now)
+
+
+def _keep_decision(
+    comment: Comment,
+    result: IntentResult,
+    needs_review: bool,
+    review_reason: str | None,
+    *,
+    latency_ms: float | None,
+    now: datetime,
+) -> None:
+    comment.intent, comment.needs_review, comment.review_reason = result.intent, needs_review, review_reason or ""
+    comment.parse_result, comment.decided_at = _result_as_json(result, latency_ms=latency_ms), now
 
 
 def _act(
@@ -264,33 +288,42 @@ def _decision_for(comment: Comment, *, context: LiveContext, seller: Seller) -> 
     return decided.result, decided.needs_review, decided.review_reason
 
 
-def _featured_at(comments: list[Comment], lives: dict[int, LiveSession | None]) -> dict[int, str | None]:
-    """The product that was on camera when each comment arrived (however late it is decided)."""
-    live_ids = {live.pk for live in lives.values() if live is not None}
-    changes: dict[int, list[FeaturedProductChange]] = defaultdict(list)
-    for change, product in select_models(  # read for every batch: SQL, not a queryset (config.db_rows)
-        f"SELECT {columns(FeaturedProductChange, 'f')}, {columns(Product, 'p')}"  # noqa: S608 (our tables)
-        f" FROM {FeaturedProductChange._meta.db_table} f LEFT JOIN {Product._meta.db_table} p ON p.id = f.product_id"
-        " WHERE f.live_session_id = ANY(%s) ORDER BY f.changed_at, f.id",
-        [sorted(live_ids)],
-        [FeaturedProductChange, Product],
-    ):
-        assert isinstance(change, FeaturedProductChange)
-        change.product = product if isinstance(product, Product) else None
-        changes[change.live_session_id].append(change)
-    featured: dict[int, str | None] = {}
-    for comment in comments:
-        live = lives[comment.pk]
+def _featured_at(comments: list[Comment], lives: list[LiveSession | None]) -> list[str | None]:
+    """The product that was on camera when each comment arrived (however late it is decided), in order;
+    `lives`: each comment's live. A live read with its featured history (`LiveSession.featured_history`)
+    needs no query."""
+    history: dict[int, list[tuple[datetime, str | None]]] = {}
+    unread: set[int] = set()
+    for live in lives:
         if live is None:
-            featured[comment.pk] = None
             continue
-        history = changes.get(live.pk)
-        if not history:
-            featured[comment.pk] = live.featured_product.code if live.featured_product else None
+        if live.featured_history is not None:
+            history[live.pk] = live.featured_history
+        else:
+            unread.add(live.pk)
+    if unread:
+        for change, product in select_models(  # read for every batch: SQL, not a queryset (config.db_rows)
+            f"SELECT {columns(FeaturedProductChange, 'f')}, {columns(Product, 'p')}"  # noqa: S608 (our tables)
+            f" FROM {FeaturedProductChange._meta.db_table} f"
+            f" LEFT JOIN {Product._meta.db_table} p ON p.id = f.product_id"
+            " WHERE f.live_session_id = ANY(%s) ORDER BY f.changed_at, f.id",
+            [sorted(unread)],
+            [FeaturedProductChange, Product],
+        ):
+            assert isinstance(change, FeaturedProductChange)
+            code = product.code if isinstance(product, Product) else None
+            history.setdefault(change.live_session_id, []).append((change.changed_at, code))
+    featured: list[str | None] = []
+    for comment, live in zip(comments, lives, strict=True):
+        if live is None:
+            featured.append(None)
             continue
-        at = bisect.bisect_right([c.changed_at for c in history], comment.received_at) - 1
-        product = history[at].product if at >= 0 else None
-        featured[comment.pk] = product.code if product is not None else None
+        changes = history.get(live.pk)
+        if not changes:
+            featured.append(live.featured_product.code if live.featured_product else None)
+            continue
+        at = bisect.bisect_right([changed_at for changed_at, _ in changes], comment.received_at) - 1
+        featured.append(changes[at][1] if at >= 0 else None)
     return featured
 
 
@@ -298,7 +331,7 @@ def live_context(live: LiveSession, *, at: datetime | None = None) -> LiveContex
     """The live's catalog and the product on camera at `at` (or now)."""
     probe = Comment(received_at=at or timezone.now())
     probe.pk = 0
-    featured = _featured_at([probe], {0: live})[0]
+    [featured] = _featured_at([probe], [live])
     return LiveContext(products=_catalog(str(connection.schema_name)), featured=featured)  # type: ignore[attr-defined]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from livestreams.claims import comments_claim
+from livestreams.claims import comments_claim, comments_decide
 from livestreams.models import Comment
 from livestreams.services import comments_store, live_session_apply_meta_status
 from livestreams.streams.events import IngestEvent
@@ -33,7 +33,7 @@ def _store_and_claim(events: list[IngestEvent]) -> None:
     if not events:
         return
     schema = events[0].schema
-    stored = comments_store(events=events)
+    stored = comments_store(events=events, decide=lambda new: comments_decide(schema_name=schema, comments=new))
     candidates = [
         s.comment
         for event, s in zip(events, stored, strict=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 from django.db.models import Q
 
@@ -29,6 +31,10 @@ class LiveSession(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Not a column: the products featured so far, [(changed_at, product code or None)] in order, when the
+    # claims stage read them with the live (`livestreams.services._live_on_air`); None when not read.
+    featured_history: list[tuple[datetime, str | None]] | None = None
 
     class Meta:
         ordering = ["-created_at"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -10,8 +11,9 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from config.db_rows import columns, insert_new, select_models
-from livestreams.models import Comment, LiveSession
+from config.db_rows import columns, insert_new, model_from_row, select_models
+from inventory.models import Product
+from livestreams.models import Comment, FeaturedProductChange, LiveSession
 from livestreams.streams.events import IngestEvent
 
 LIVE_STATUSES_ON = {"live"}
@@ -31,10 +33,13 @@ class StoredComment:
         )
 
 
-def comments_store(*, events: list[IngestEvent]) -> list[StoredComment]:
+def comments_store(
+    *, events: list[IngestEvent], decide: Callable[[list[Comment]], None] | None = None
+) -> list[StoredComment]:
     """Store comments and messages once per (platform, external id), in one round of queries; edits update
     the text, removals mark the comment. Returns one StoredComment per event, in order; `created` is true
-    for the event that first stored its comment.
+    for the event that first stored its comment. `decide`: called with the new candidate comments on a live
+    (not stored yet) to set their decision, which is stored with them.
 
     Idempotent: storing the same events again returns the existing rows unchanged.
     """
@@ -44,6 +49,7 @@ def comments_store(*, events: list[IngestEvent]) -> list[StoredComment]:
     # edit, a removal, or another process first): ON CONFLICT DO NOTHING leaves them out of the insert.
     lives: dict[tuple[str, str], LiveSession | None] = {}
     new_rows: dict[tuple[str, str], Comment] = {}
+    to_decide: list[Comment] = []
     for event in events:
         key = (event.platform, event.external_id)
         if key in new_rows:
@@ -52,6 +58,10 @@ def comments_store(*, events: list[IngestEvent]) -> list[StoredComment]:
         if page not in lives:
             lives[page] = _live_on_air(platform=event.platform, page_external_id=event.page_id)
         new_rows[key] = _new_comment(event, lives[page])
+        if decide is not None and event.verb == "add" and event.candidate == "1" and lives[page] is not None:
+            to_decide.append(new_rows[key])
+    if to_decide and decide is not None:
+        decide(to_decide)
     inserted = insert_new(list(new_rows.values()), key=("platform", "external_id"))
     stored = {key: row for key, row in new_rows.items() if key in inserted}
     if len(stored) < len(new_rows):
@@ -113,15 +123,26 @@ def _apply_verb(comment: Comment, event: IngestEvent) -> Comment:
 
 
 def _live_on_air(*, platform: str, page_external_id: str) -> LiveSession | None:
-    """`live_session_current` in one statement (read for every batch of the claims stage)."""
-    rows = select_models(
-        f"SELECT {columns(LiveSession, 'l')} FROM {LiveSession._meta.db_table} l"  # noqa: S608 (our table)
-        " WHERE l.platform = %s AND l.page_external_id = %s AND l.status = %s"
-        " ORDER BY l.created_at DESC, l.id DESC LIMIT 1",
-        [platform, page_external_id, LiveSession.Status.LIVE],
-        [LiveSession],
-    )
-    return rows[0][0] if rows else None  # type: ignore[return-value]
+    """`live_session_current` with the live's featured history (`LiveSession.featured_history`), in one
+    statement: the claims stage reads both for every batch."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns(LiveSession, 'l')}, (SELECT json_agg(json_build_array(f.changed_at, p.code)"  # noqa: S608
+            "  ORDER BY f.changed_at, f.id)"
+            f"  FROM {FeaturedProductChange._meta.db_table} f LEFT JOIN {Product._meta.db_table} p"
+            "  ON p.id = f.product_id WHERE f.live_session_id = l.id)"
+            f" FROM {LiveSession._meta.db_table} l"
+            " WHERE l.platform = %s AND l.page_external_id = %s AND l.status = %s"
+            " ORDER BY l.created_at DESC, l.id DESC LIMIT 1",
+            [platform, page_external_id, LiveSession.Status.LIVE],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    *values, history = row
+    live = model_from_row(LiveSession, values)
+    live.featured_history = [(datetime.fromisoformat(at), code) for at, code in history or []]
+    return live
 
 
 def live_session_current(*, platform: str, page_external_id: str) -> LiveSession | None:
