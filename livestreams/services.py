@@ -11,7 +11,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from config.db_rows import columns, insert_new, model_from_row, select_models
+from config.db_rows import columns, insert_new, model_from_row, one_round_trip, select_models
 from inventory.models import Product
 from livestreams.models import Comment, FeaturedProductChange, LiveSession
 from livestreams.streams.events import IngestEvent
@@ -56,7 +56,8 @@ def comments_store(
             continue
         page = (event.platform, event.page_id)
         if page not in lives:
-            lives[page] = _live_on_air(platform=event.platform, page_external_id=event.page_id)
+            with one_round_trip():  # the first statement of the batch: BEGIN goes with it
+                lives[page] = _live_on_air(platform=event.platform, page_external_id=event.page_id)
         new_rows[key] = _new_comment(event, lives[page])
         if decide is not None and event.verb == "add" and event.candidate == "1" and lives[page] is not None:
             to_decide.append(new_rows[key])

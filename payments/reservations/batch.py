@@ -68,9 +68,12 @@ def claims_reserve_batch(
     lines_of = {comment.pk: _resolve_with(items, variants_by_code) for comment, items in claims}
     todo = [(c, items) for c, items in claims if c.pk not in decided and _accepted(lines_of[c.pk])]
 
-    orders, used = _open_orders_locked([c for c, _ in todo])
     variant_ids = sorted({ln.variant_id for c, _ in todo for ln in _accepted(lines_of[c.pk]) if ln.variant_id})
-    locked, waiting = _lock_variants(variant_ids)  # variant id -> (on hand, reserved); -> waitlisted count
+    with one_round_trip():  # carts, then variant locks, then the lines' lengths: run in order, one wait
+        read_orders = _open_orders_locked([c for c, _ in todo])
+        read_stock = _lock_variants(variant_ids)
+        orders, used = read_orders()
+        locked, waiting = read_stock()  # variant id -> (on hand, reserved); variant id -> waitlisted count
     free = {pk: on_hand - reserved for pk, (on_hand, reserved) in locked.items()}
     policies: dict[int, ClaimPolicy] = {}
     new_rows: list[_NewReservation] = []
@@ -167,88 +170,100 @@ class _NewReservation(NamedTuple):
     hold_expires_at: datetime | None
 
 
-def _open_orders_locked(comments: list[Comment]) -> tuple[dict[tuple[str, int], Order], dict[int, int]]:
+def _open_orders_locked(
+    comments: list[Comment],
+) -> Callable[[], tuple[dict[tuple[str, int], Order], dict[int, int]]]:
     """Each claiming buyer's open cart for the comment's live, created where missing (buyer too), locked (an
     upsert locks the row it finds), with the units the buyer already holds in that live (reserved, waitlisted
-    or paid, in any of their carts): one statement. Carts keyed by (author platform id, live id), units by
-    cart id. All comments are of one platform per seller page."""
+    or paid, in any of their carts): one statement, sent now; calling the result reads it. Carts keyed by
+    (author platform id, live id), units by cart id. All comments are of one platform per seller page."""
     if not comments:
-        return {}, {}
+        return lambda: ({}, {})
     platform = comments[0].platform
     names = dict(sorted({c.author_platform_id: c.author_name[:200] for c in comments}.items()))
     wanted = sorted({(c.author_platform_id, c.live_session_id) for c in comments if c.live_session_id})
     now = timezone.now()
-    with connection.cursor() as cursor:
-        # A known buyer keeps its name; the no-op update makes RETURNING give its id. An open cart already
-        # there wins (the partial UNIQUE index); its row is locked by the no-op update. The units are read in
-        # the statement's snapshot: a cart created by it holds nothing yet.
-        cursor.execute(
-            f"""
-            WITH b AS (
-                INSERT INTO {BUYERS} (platform, platform_user_id, name, created_at)
-                SELECT %s, author, name, %s FROM unnest(%s::text[], %s::text[]) AS v(author, name)
-                ON CONFLICT (platform, platform_user_id) DO UPDATE SET platform = EXCLUDED.platform
-                RETURNING platform_user_id, id
-            ), o AS (
-                INSERT INTO {ORDERS} (buyer_id, live_session_id, token, status, needs_refund, created_at, updated_at)
-                SELECT b.id, w.live_id, w.token, %s, false, %s, %s
-                FROM unnest(%s::text[], %s::bigint[], %s::text[]) AS w(author, live_id, token)
-                JOIN b ON b.platform_user_id = w.author
-                ORDER BY b.id, w.live_id
-                ON CONFLICT (buyer_id, live_session_id) WHERE status IN ({OPEN_IN_SQL})
-                DO UPDATE SET updated_at = {ORDERS}.updated_at
-                RETURNING id, buyer_id, live_session_id, token, status
-            )
-            SELECT o.id, o.buyer_id, o.live_session_id, o.token, o.status, b.platform_user_id,
-                   (SELECT coalesce(sum(r.quantity), 0) FROM {RESERVATIONS} r
-                    JOIN {ORDERS} held ON held.id = r.order_id
-                    WHERE held.buyer_id = o.buyer_id AND held.live_session_id = o.live_session_id
-                      AND r.status = ANY(%s))
-            FROM o JOIN b ON b.id = o.buyer_id
-            """,  # noqa: S608 (table names are ours)
-            [
-                platform,
-                now,
-                list(names),
-                list(names.values()),
-                Order.Status.OPEN,
-                now,
-                now,
-                [author for author, _ in wanted],
-                [live_id for _, live_id in wanted],
-                [new_cart_token() for _ in wanted],
-                list(COUNTED_STATUSES),
-            ],
+    cursor = connection.cursor()
+    # A known buyer keeps its name; the no-op update makes RETURNING give its id. An open cart already
+    # there wins (the partial UNIQUE index); its row is locked by the no-op update. The units are read in
+    # the statement's snapshot: a cart created by it holds nothing yet.
+    cursor.execute(
+        f"""
+        WITH b AS (
+            INSERT INTO {BUYERS} (platform, platform_user_id, name, created_at)
+            SELECT %s, author, name, %s FROM unnest(%s::text[], %s::text[]) AS v(author, name)
+            ON CONFLICT (platform, platform_user_id) DO UPDATE SET platform = EXCLUDED.platform
+            RETURNING platform_user_id, id
+        ), o AS (
+            INSERT INTO {ORDERS} (buyer_id, live_session_id, token, status, needs_refund, created_at, updated_at)
+            SELECT b.id, w.live_id, w.token, %s, false, %s, %s
+            FROM unnest(%s::text[], %s::bigint[], %s::text[]) AS w(author, live_id, token)
+            JOIN b ON b.platform_user_id = w.author
+            ORDER BY b.id, w.live_id
+            ON CONFLICT (buyer_id, live_session_id) WHERE status IN ({OPEN_IN_SQL})
+            DO UPDATE SET updated_at = {ORDERS}.updated_at
+            RETURNING id, buyer_id, live_session_id, token, status
         )
-        rows = cursor.fetchall()
-    orders, used = {}, {}
-    for pk, buyer_id, live_id, token, status, author, units in rows:
-        order = Order(id=pk, buyer_id=buyer_id, live_session_id=live_id, token=token, status=status)
-        order._state.adding = False
-        orders[(author, live_id)] = order
-        used[pk] = int(units)
-    return orders, used
+        SELECT o.id, o.buyer_id, o.live_session_id, o.token, o.status, b.platform_user_id,
+               (SELECT coalesce(sum(r.quantity), 0) FROM {RESERVATIONS} r
+                JOIN {ORDERS} held ON held.id = r.order_id
+                WHERE held.buyer_id = o.buyer_id AND held.live_session_id = o.live_session_id
+                  AND r.status = ANY(%s))
+        FROM o JOIN b ON b.id = o.buyer_id
+        """,  # noqa: S608 (table names are ours)
+        [
+            platform,
+            now,
+            list(names),
+            list(names.values()),
+            Order.Status.OPEN,
+            now,
+            now,
+            [author for author, _ in wanted],
+            [live_id for _, live_id in wanted],
+            [new_cart_token() for _ in wanted],
+            list(COUNTED_STATUSES),
+        ],
+    )
+
+    def read() -> tuple[dict[tuple[str, int], Order], dict[int, int]]:
+        with cursor:
+            rows = cursor.fetchall()
+        orders, used = {}, {}
+        for pk, buyer_id, live_id, token, status, author, units in rows:
+            order = Order(id=pk, buyer_id=buyer_id, live_session_id=live_id, token=token, status=status)
+            order._state.adding = False
+            orders[(author, live_id)] = order
+            used[pk] = int(units)
+        return orders, used
+
+    return read
 
 
-def _lock_variants(variant_ids: list[int]) -> tuple[dict[int, tuple[int, int]], dict[int, int]]:
+def _lock_variants(variant_ids: list[int]) -> Callable[[], tuple[dict[int, tuple[int, int]], dict[int, int]]]:
     """SELECT … FOR UPDATE the variants in ascending id order (id -> (stock on hand, reserved)), then count
-    their waitlisted reservations (id -> count). One round trip: PostgreSQL counts after the locks are taken,
-    in a snapshot of its own, so the count sees every change to the lines committed before (nobody can
-    change them while we hold the locks)."""
+    their waitlisted reservations (id -> count): sent now, read when the result is called. PostgreSQL counts
+    after the locks are taken, in a snapshot of its own, so the count sees every change to the lines committed
+    before (nobody can change them while we hold the locks)."""
     if not variant_ids:
-        return {}, {}
-    with one_round_trip(), connection.cursor() as locks, connection.cursor() as counts:
-        locks.execute(
-            f"SELECT id, stock_on_hand, reserved FROM {VARIANTS} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
-            [variant_ids],
-        )
-        counts.execute(
-            f"SELECT variant_id, count(*) FROM {RESERVATIONS} WHERE variant_id = ANY(%s) AND status = %s"  # noqa: S608
-            " GROUP BY variant_id",
-            [variant_ids, Status.WAITLISTED],
-        )
-        locked = {pk: (on_hand, reserved) for pk, on_hand, reserved in locks.fetchall()}
-        return locked, dict(counts.fetchall())
+        return lambda: ({}, {})
+    locks, counts = connection.cursor(), connection.cursor()
+    locks.execute(
+        f"SELECT id, stock_on_hand, reserved FROM {VARIANTS} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
+        [variant_ids],
+    )
+    counts.execute(
+        f"SELECT variant_id, count(*) FROM {RESERVATIONS} WHERE variant_id = ANY(%s) AND status = %s"  # noqa: S608
+        " GROUP BY variant_id",
+        [variant_ids, Status.WAITLISTED],
+    )
+
+    def read() -> tuple[dict[int, tuple[int, int]], dict[int, int]]:
+        with locks, counts:
+            locked = {pk: (on_hand, reserved) for pk, on_hand, reserved in locks.fetchall()}
+            return locked, dict(counts.fetchall())
+
+    return read
 
 
 def _reserve(deltas: dict[int, int], rows: list[_NewReservation]) -> None:
