@@ -186,7 +186,7 @@ def _open_orders_locked(
     cursor = connection.cursor()
     # A known buyer keeps its name; the no-op update makes RETURNING give its id. An open cart already
     # there wins (the partial UNIQUE index); its row is locked by the no-op update. The units are read in
-    # the statement's snapshot: a cart created by it holds nothing yet.
+    # the statement's snapshot (a cart created by it holds nothing yet), grouped once for the whole batch.
     cursor.execute(
         f"""
         WITH b AS (
@@ -203,13 +203,15 @@ def _open_orders_locked(
             ON CONFLICT (buyer_id, live_session_id) WHERE status IN ({OPEN_IN_SQL})
             DO UPDATE SET updated_at = {ORDERS}.updated_at
             RETURNING id, buyer_id, live_session_id, token, status
+        ), held AS (
+            SELECT c.buyer_id, c.live_session_id, sum(r.quantity) AS units
+            FROM {RESERVATIONS} r JOIN {ORDERS} c ON c.id = r.order_id
+            WHERE c.buyer_id IN (SELECT id FROM b) AND r.status = ANY(%s)
+            GROUP BY c.buyer_id, c.live_session_id
         )
-        SELECT o.id, o.buyer_id, o.live_session_id, o.token, o.status, b.platform_user_id,
-               (SELECT coalesce(sum(r.quantity), 0) FROM {RESERVATIONS} r
-                JOIN {ORDERS} held ON held.id = r.order_id
-                WHERE held.buyer_id = o.buyer_id AND held.live_session_id = o.live_session_id
-                  AND r.status = ANY(%s))
+        SELECT o.id, o.buyer_id, o.live_session_id, o.token, o.status, b.platform_user_id, coalesce(held.units, 0)
         FROM o JOIN b ON b.id = o.buyer_id
+        LEFT JOIN held ON held.buyer_id = o.buyer_id AND held.live_session_id = o.live_session_id
         """,  # noqa: S608 (table names are ours)
         [
             platform,
