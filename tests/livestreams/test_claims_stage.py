@@ -183,3 +183,22 @@ def test_a_comment_claims_what_was_on_camera_when_it_arrived_not_when_decided(in
     claim(comment)
 
     assert Reservation.objects.get(source_comment=comment).variant.product.code == "A10"
+
+
+def test_a_batch_counts_what_each_buyer_already_holds_in_the_live_against_the_per_live_limit(
+    in_seller_a: Seller,
+) -> None:
+    Seller.objects.filter(schema_name="seller_a").update(max_units_per_live=4)
+    live = featured_live(variants={"M": 20})
+    claim(make_comment(live=live, external_id="held", author="psid-ana", text="quiero 3 en M"))  # an earlier batch
+    batch = [
+        make_comment(live=live, external_id="ana-again", author="psid-ana", text="quiero 3 en M"),
+        make_comment(live=live, external_id="bea", author="psid-bea", text="quiero 3 en M"),
+        make_comment(live=live, external_id="ana-more", author="psid-ana", text="quiero 1 en M"),
+    ]
+
+    outcomes = comments_claim(schema_name="seller_a", comments=[stored(c) for c in batch])
+
+    reserved = [(o.decision or {})["items"][0]["reserved"] for o in outcomes]
+    assert reserved == [1, 3, 0]  # Ana held 3 of her 4; Bea held nothing
+    assert Reservation.objects.filter(order__buyer__platform_user_id="psid-ana").count() == 2
