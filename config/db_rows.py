@@ -110,7 +110,8 @@ def one_round_trip() -> Iterator[None]:
     """Statements executed inside go to PostgreSQL together (psycopg's pipeline mode) and their results come
     back together when the first is fetched: execute them all, then fetch. PostgreSQL still runs them one by
     one, in order, each with its own snapshot, so a statement sees what the ones before it did (locks
-    included); only the waits between them are saved. Inside a transaction, as every stage's batch is."""
+    included); only the waits between them are saved. Opened as a transaction's first statement, it carries
+    the BEGIN along too."""
     connection.ensure_connection()
     with connection.cursor():  # django-tenants sets the search path on a cursor's creation: before the pipeline
         pass
