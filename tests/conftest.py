@@ -58,7 +58,7 @@ def _delete_this_runs_redis_keys() -> Iterator[None]:
     """The Redis server may be shared: remove only the keys of this test run (its own prefix)."""
     yield
     client = redis.Redis.from_url(settings.REDIS_URL)
-    for pattern in (f"{settings.STREAM_KEY_PREFIX}:*", "lss-test:*"):
+    for pattern in (f"{settings.STREAM_KEY_PREFIX}:*", f"{settings.STREAM_KEY_PREFIX}-*"):
         for key in client.scan_iter(match=pattern, count=1000):
             client.delete(key)
 

@@ -12,16 +12,16 @@ from .base import CACHES, CHANNEL_LAYERS, REDIS_URL
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5MzI=")
-CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": "lss-test"}}
+# Every test run has its own Redis keys (streams, cache, channel layer), so runs may share a Redis server;
+# subprocesses started by tests inherit the prefix (tests.conftest).
+STREAM_KEY_PREFIX = env_str("STREAM_KEY_PREFIX", f"lsstest-{uuid.uuid4().hex[:8]}")
+CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"{STREAM_KEY_PREFIX}-cache"}}
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": CHANNEL_LAYERS["default"]["BACKEND"],
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "lss-test:channels"},
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{STREAM_KEY_PREFIX}-channels"},
     }
 }
-
-# Every test run has its own Redis keys; subprocesses started by tests inherit the prefix (tests.conftest).
-STREAM_KEY_PREFIX = env_str("STREAM_KEY_PREFIX", f"lsstest-{uuid.uuid4().hex[:8]}")
 SELLER_CACHE_SECONDS = 0.0  # tests change sellers with queryset updates; tests/tenants checks the cache itself
 META_APP_SECRET = "test-app-secret"
 META_VERIFY_TOKEN = "test-verify-token"
