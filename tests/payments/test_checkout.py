@@ -54,7 +54,7 @@ def test_local_checkout_end_to_end_claim_cart_page_pay_marks_order_paid_and_sell
     page = client.get(f"/c/{decision.order_token}/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Blusa satinada" in html and "598,00 MXN" in html and "Boutique A" in html  # Spanish: decimal comma
+    assert "Blusa satinada" in html and "$598.00\xa0MXN" in html and "Boutique A" in html  # Spanish as in Mexico
     assert 'data-seconds-left="' in html
     assert page["Cache-Control"] == "no-store"
 
