@@ -16,3 +16,7 @@ urlpatterns = [
     path("admin/", platform_admin_site.urls),
     path("", include("payments.urls_public")),
 ]
+
+# Our own 404/500 pages (templates/404.html, 500.html) in the visitor's language.
+handler404 = "core.http.page_not_found"
+handler500 = "core.http.server_error"

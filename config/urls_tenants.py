@@ -17,3 +17,7 @@ urlpatterns = [
     path("", include("messenger.urls")),
     path("", include("tenants.urls")),
 ]
+
+# Our own 404/500 pages (templates/404.html, 500.html) in the visitor's language.
+handler404 = "core.http.page_not_found"
+handler500 = "core.http.server_error"

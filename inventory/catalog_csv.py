@@ -8,11 +8,10 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+
+from core.money import parse_amount
 
 COLUMNS = ("code", "name", "price", "currency", "variant", "sku", "stock")
-# ISO 4217 currencies without minor units; everything else has two decimals.
-ZERO_DECIMAL_CURRENCIES = {"CLP", "JPY", "KRW", "PYG", "VND", "ISK", "UGX", "XAF", "XOF"}
 
 
 @dataclass(frozen=True)
@@ -40,21 +39,6 @@ class CatalogFileError(Exception):
     def __init__(self, errors: list[RowError]) -> None:
         self.errors = errors
         super().__init__(f"{len(errors)} error(s) in the catalog file")
-
-
-def price_to_minor(raw: str, currency: str) -> int:
-    """'249.90' MXN -> 24990; '15000' CLP -> 15000. Raises ValueError with a reason."""
-    try:
-        amount = Decimal(raw.strip())
-    except InvalidOperation:
-        raise ValueError(f"price {raw!r} is not a number") from None
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(f"price {raw!r} must be zero or more")
-    exponent = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
-    minor = amount.scaleb(exponent)
-    if minor != minor.to_integral_value():
-        raise ValueError(f"price {raw!r} has more than {exponent} decimals for {currency}")
-    return int(minor)
 
 
 def parse_catalog_csv(text: str) -> list[CatalogRow]:
@@ -126,7 +110,7 @@ def _parse_row(line: int, record: dict[str, str | None]) -> tuple[list[RowError]
         errors.append(RowError(line, "sku is longer than 64 characters"))
     price_minor = 0
     try:
-        price_minor = price_to_minor(field("price"), currency)
+        price_minor = parse_amount(field("price"), currency)
     except ValueError as exc:
         errors.append(RowError(line, str(exc)))
     stock = 0

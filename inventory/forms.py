@@ -8,7 +8,8 @@ from django import forms
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from inventory.catalog_csv import CatalogRow, price_to_minor
+from core.money import parse_amount
+from inventory.catalog_csv import CatalogRow
 from inventory.services import PRODUCT_DESCRIPTION_MAX_LENGTH, PRODUCT_IMAGE_URL_MAX_LENGTH
 
 # The fields product_details_update writes; name, price, currency and variants go through the catalog import.
@@ -24,7 +25,8 @@ class ProductForm(forms.Form):
         error_messages={"invalid": _("A code has at most 32 characters and no spaces.")},
     )
     name = forms.CharField(label=_("Name"), max_length=200)
-    price = forms.DecimalField(label=_("Price"), min_value=0, max_digits=12, decimal_places=2)
+    # Up to the most decimals a currency has (ISO 4217: 4); core.money refuses more than the chosen currency has.
+    price = forms.DecimalField(label=_("Price"), min_value=0, max_digits=14, decimal_places=4)
     currency = forms.RegexField(label=_("Currency"), regex=r"^[A-Za-z]{3}$", max_length=3)
     description = forms.CharField(
         label=_("Description"),
@@ -66,7 +68,7 @@ class ProductForm(forms.Form):
         cleaned = super().clean() or {}
         if cleaned.get("price") is not None and cleaned.get("currency"):
             try:
-                cleaned["price_minor"] = price_to_minor(str(cleaned["price"]), cleaned["currency"])
+                cleaned["price_minor"] = parse_amount(str(cleaned["price"]), cleaned["currency"])
             except ValueError as exc:
                 self.add_error("price", str(exc))
         return cleaned

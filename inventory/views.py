@@ -13,12 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from inventory.catalog_csv import COLUMNS, ZERO_DECIMAL_CURRENCIES, CatalogFileError, RowError, parse_catalog_csv
+from core.money import format_amount, input_amount
+from inventory.catalog_csv import COLUMNS, CatalogFileError, RowError, parse_catalog_csv
 from inventory.forms import DETAIL_FIELDS, CatalogUploadForm, ProductForm, StockAdjustForm, VariantFormSet, catalog_rows
 from inventory.models import Product, StockMovement, Variant
 from inventory.selectors import product_list
 from inventory.services import ProductDetailsError, StockError, catalog_import, product_details_update, stock_adjust
-from livestreams.selectors import format_minor
 from tenants.views import seller_of, staff_required
 
 
@@ -36,7 +36,7 @@ def products(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in ACTIVE_FILTERS else ""
     rows = [
-        {"product": p, "price": format_minor(p.price_minor, p.currency), "variants": list(p.variants.all())}
+        {"product": p, "price": format_amount(p.price_minor, p.currency), "variants": list(p.variants.all())}
         for p in product_list(search=search, active=ACTIVE_FILTERS.get(status))
     ]
     template = "inventory/_product_rows.html" if request.htmx else "inventory/products.html"  # type: ignore[attr-defined]
@@ -113,7 +113,7 @@ def product_edit(request: HttpRequest, code: str) -> HttpResponse:
     product = get_object_or_404(Product.objects.prefetch_related("variants"), code__iexact=code)
     initial: dict[str, Any] = {"name": product.name, "currency": product.currency}
     initial.update({field: getattr(product, field) for field in DETAIL_FIELDS})
-    initial["price"] = product.price_minor / (1 if product.currency in ZERO_DECIMAL_CURRENCIES else 100)
+    initial["price"] = input_amount(product.price_minor, product.currency)
     data = request.POST if request.method == "POST" else None
     form = ProductForm(data, initial=initial, current_code=product.code)
     formset = VariantFormSet(data, prefix="variants")
@@ -214,8 +214,7 @@ def catalog_export(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(COLUMNS)
     for product in product_list():
-        exponent = 0 if product.currency in ZERO_DECIMAL_CURRENCIES else 2
-        price = f"{product.price_minor / 10**exponent:.{exponent}f}"
+        price = input_amount(product.price_minor, product.currency)
         for variant in product.variants.all():
             writer.writerow(
                 [product.code, product.name, price, product.currency, variant.label, variant.sku, variant.stock_on_hand]

@@ -7,7 +7,6 @@ from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
@@ -15,7 +14,7 @@ from django.db.models.functions import TruncMinute
 from django.utils.translation import gettext_lazy as _
 
 from config.db_rows import columns, select_models_later
-from inventory.catalog_csv import ZERO_DECIMAL_CURRENCIES
+from core.money import format_amount
 from inventory.models import Product, Variant
 from livestreams.models import Comment, LiveSession
 from messenger.models import OutboundMessage
@@ -32,13 +31,6 @@ INTENT_LABELS = {
 }
 
 
-def format_minor(amount_minor: int, currency: str) -> str:
-    """24990 MXN -> '249.90 MXN' (the catalog's own rule for which currencies have decimals)."""
-    if currency in ZERO_DECIMAL_CURRENCIES:
-        return f"{amount_minor:,} {currency}"
-    return f"{Decimal(amount_minor).scaleb(-2):,.2f} {currency}"
-
-
 @dataclass(frozen=True)
 class LiveRow:
     live: LiveSession
@@ -52,7 +44,7 @@ class LiveRow:
 
     @property
     def paid(self) -> str:
-        return format_minor(self.paid_minor, self.currency)
+        return format_amount(self.paid_minor, self.currency)
 
 
 def live_list(*, currency: str, status: str = "") -> list[LiveRow]:
@@ -209,7 +201,7 @@ def live_products(*, live_id: int) -> list[ProductState]:
             product_id=p.pk,
             code=p.code,
             name=p.name,
-            price=format_minor(p.price_minor, p.currency),
+            price=format_amount(p.price_minor, p.currency),
             variants=tuple(
                 VariantState(
                     variant_id=v.pk,
@@ -248,9 +240,9 @@ class LiveTotals:
     def as_dict(self) -> dict[str, Any]:
         return {
             **self.__dict__,
-            "claimed": format_minor(self.claimed_minor, self.currency),
-            "paid": format_minor(self.paid_minor, self.currency),
-            "unpaid": format_minor(self.unpaid_minor, self.currency),
+            "claimed": format_amount(self.claimed_minor, self.currency),
+            "paid": format_amount(self.paid_minor, self.currency),
+            "unpaid": format_amount(self.unpaid_minor, self.currency),
         }
 
 

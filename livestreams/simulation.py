@@ -21,7 +21,7 @@ from django.conf import settings
 from django_tenants.utils import schema_context
 
 from inventory.selectors import product_get_by_code
-from livestreams.control import live_session_feature
+from livestreams.control import live_session_feature, live_session_schedule
 from livestreams.meta_payloads import encode, feed_comment_change, live_video_change, page_delivery, sign
 from livestreams.models import Comment, LiveSession
 from payments.models import Reservation
@@ -97,11 +97,15 @@ def simulate_live(
     speed: float = 1.0,
     batch_ms: float = 0.0,
     progress: Callable[[int, int], None] | None = None,
+    title: str = "",
+    end_when_done: bool = False,
 ) -> Simulation:
     """Start a live on the seller's Facebook page, play the script, wait until every comment is decided.
 
     With `batch_ms`, comments written within that many milliseconds of each other go out in one delivery,
     as Meta batches them under load; deliveries are sent one after another, so arrival order is script order.
+    With `title`, the live is first scheduled with that title, as a seller does on the lives page, so Meta's
+    "live" status starts it. With `end_when_done`, Meta's "live_stopped" ends it once every comment is decided.
     """
     seller = Seller.objects.filter(schema_name=schema_name).first()
     if seller is None:
@@ -118,6 +122,9 @@ def simulate_live(
         raise SimulationError(f"The script features products that are not in the catalog: {', '.join(missing)}.")
 
     video_id = f"sim{int(time.time() * 1000)}"
+    if title:
+        with schema_context(schema_name):
+            live_session_schedule(seller=seller, page_binding_id=binding.pk, title=title, platform_video_id=video_id)
     with httpx.Client(base_url=url, timeout=10) as client:
         _post(
             client,
@@ -170,6 +177,15 @@ def simulate_live(
     simulation.sent_seconds = sent_at - started
     _wait_until_decided(schema_name, simulation.comment_ids, timeout=timeout)
     simulation.idle_seconds = time.monotonic() - sent_at
+    if end_when_done:
+        with httpx.Client(base_url=url, timeout=10) as client:
+            _post(
+                client,
+                page_delivery(
+                    page_id=binding.external_id, changes=[live_video_change(video_id=video_id, status="live_stopped")]
+                ),
+            )
+        _wait_for_status(schema_name, video_id, LiveSession.Status.ENDED, timeout=timeout)
     return simulation
 
 
@@ -193,14 +209,19 @@ def _post(client: httpx.Client, payload: dict[str, Any]) -> None:
 
 
 def _wait_for_live(schema_name: str, video_id: str, *, timeout: float) -> LiveSession:
+    return _wait_for_status(schema_name, video_id, LiveSession.Status.LIVE, timeout=timeout)
+
+
+def _wait_for_status(schema_name: str, video_id: str, status: str, *, timeout: float) -> LiveSession:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with schema_context(schema_name):
-            live = LiveSession.objects.filter(platform_video_id=video_id, status=LiveSession.Status.LIVE).first()
+            live = LiveSession.objects.filter(platform_video_id=video_id, status=status).first()
         if live is not None:
             return live
         time.sleep(0.05)
-    raise SimulationError("The live never started: is the pipeline running (manage.py run_pipeline)?")
+    happened = "started" if status == LiveSession.Status.LIVE else "ended"
+    raise SimulationError(f"The live never {happened}: is the pipeline running (manage.py run_pipeline)?")
 
 
 def _wait_until_decided(schema_name: str, comment_ids: list[str], *, timeout: float) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Q
 
 from config.db_rows import one_round_trip
+from core.money import format_amount
 from inventory.models import Product
 from livestreams.models import Comment, LiveSession
 from livestreams.selectors import comments_with_live_later
@@ -273,7 +274,7 @@ def _question_answer(
         )
     else:
         availability = texts.render(name="question_sold_out", language=language, overrides=overrides, values={})
-    price = f"{product.price_minor / 100:,.2f} {product.currency}"
+    price = format_amount(product.price_minor, product.currency, language=language)
     return texts.render(
         name="question",
         language=language,

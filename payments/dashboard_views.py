@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.money import format_amount
 from livestreams import control
 from livestreams.models import LiveSession
-from livestreams.selectors import format_minor
 from messenger.models import OutboundMessage
 from payments.models import Order, Reservation
 from payments.selectors import order_trail
@@ -49,7 +49,7 @@ def orders(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in Order.Status.values else ""
     rows = [
-        {"order": order, "total": format_minor(order.total_minor or 0, seller.currency)}  # type: ignore[attr-defined]
+        {"order": order, "total": format_amount(order.total_minor or 0, seller.currency)}  # type: ignore[attr-defined]
         for order in _orders(live_id=live_id, status=status)[:PAGE_SIZE]
     ]
     context = {
@@ -83,7 +83,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
             "order": order,
             "trail": trail,
             "outbound": list(outbound),
-            "total": format_minor(total_minor, seller.currency),
+            "total": format_amount(total_minor, seller.currency),
             "can_cancel": order.status in (Order.Status.OPEN, Order.Status.AWAITING_PAYMENT)
             and any(r.status in ("reserved", "waitlisted") for r in trail.reservations),
             "can_take_cash": order.status in (Order.Status.OPEN, Order.Status.AWAITING_PAYMENT)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from core.urls import absolute_url
 from tenants.models import Domain, Seller
 
 
@@ -58,12 +59,13 @@ def seller_base_url(*, seller: Seller) -> str:
     domain = seller.get_primary_domain()
     if domain is None:
         raise ValueError(f"Seller {seller.schema_name} has no primary domain.")
-    scheme = settings.SELLER_URL_SCHEME
-    port = settings.SELLER_URL_PORT
-    default_port = 443 if scheme == "https" else 80
-    netloc = domain.domain if port in (0, default_port) else f"{domain.domain}:{port}"
-    return f"{scheme}://{netloc}"
+    return absolute_url(host=domain.domain)
 
 
 def seller_absolute_url(*, seller: Seller, path: str) -> str:
     return seller_base_url(seller=seller) + path
+
+
+def public_absolute_url(*, path: str) -> str:
+    """A link to the public host (webhooks, the platform admin): the first of PUBLIC_HOSTS."""
+    return absolute_url(host=settings.PUBLIC_HOSTS[0], path=path)

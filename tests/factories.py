@@ -12,9 +12,14 @@ from payments.selectors import stock_snapshot
 
 
 def make_product(
-    *, code: str = "A12", name: str = "Blusa satinada", price_minor: int = 29900, variants: dict[str, int] | None = None
+    *,
+    code: str = "A12",
+    name: str = "Blusa satinada",
+    price_minor: int = 29900,
+    variants: dict[str, int] | None = None,
+    currency: str = "MXN",
 ) -> Product:
-    product = Product.objects.create(code=code, name=name, price_minor=price_minor, currency="MXN")
+    product = Product.objects.create(code=code, name=name, price_minor=price_minor, currency=currency)
     for label, stock in (variants or {"M": 5}).items():
         Variant.objects.create(product=product, label=label, sku=f"{code}-{label}", stock_on_hand=stock)
     return product

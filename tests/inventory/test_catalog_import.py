@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_tenants.utils import schema_context
 
-from inventory.catalog_csv import CatalogFileError, parse_catalog_csv, price_to_minor
+from inventory.catalog_csv import CatalogFileError, parse_catalog_csv
 from inventory.models import Product, StockMovement, Variant
 from inventory.services import StockError, catalog_import, stock_adjust
 from tenants.models import Seller
@@ -101,13 +101,6 @@ def test_unknown_schema_and_missing_file_exit_with_a_sentence(seller_a: Seller, 
         call_command("import_catalog", write(tmp_path, GOOD), schema="nobody")
     with pytest.raises(CommandError, match="does not exist"):
         call_command("import_catalog", str(tmp_path / "missing.csv"), schema="seller_a")
-
-
-@pytest.mark.parametrize(
-    ("raw", "currency", "minor"), [("249.90", "MXN", 24990), ("15000", "CLP", 15000), ("0", "USD", 0)]
-)
-def test_prices_become_minor_units(raw: str, currency: str, minor: int) -> None:
-    assert price_to_minor(raw, currency) == minor
 
 
 def test_stock_adjustment_is_recorded_and_cannot_go_below_reserved(in_seller_a: Seller) -> None:

@@ -149,7 +149,7 @@ def test_questions_are_not_answered_unless_the_seller_turns_answers_on(in_seller
 
     Seller.objects.filter(pk=in_seller_a.pk).update(answer_questions=True)
     enqueue(work)
-    assert only_row().text == "A12 Blusa: 299.00 MXN. Disponible: M"
+    assert only_row().text == "A12 Blusa: $299.00\xa0MXN. Disponible: M"
 
 
 def test_chatter_gets_nothing(in_seller_a: Seller) -> None:

@@ -54,7 +54,7 @@ def test_local_checkout_end_to_end_claim_cart_page_pay_marks_order_paid_and_sell
     page = client.get(f"/c/{decision.order_token}/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Blusa satinada" in html and "598,00 MXN" in html and "Boutique A" in html  # Spanish: decimal comma
+    assert "Blusa satinada" in html and "$598.00\xa0MXN" in html and "Boutique A" in html  # Spanish as in Mexico
     assert 'data-seconds-left="' in html
     assert page["Cache-Control"] == "no-store"
 
@@ -62,7 +62,7 @@ def test_local_checkout_end_to_end_claim_cart_page_pay_marks_order_paid_and_sell
     assert to_checkout.status_code == 302
     checkout_page = client.get(to_checkout["Location"])
     assert checkout_page.status_code == 200
-    assert "TEST PAYMENT" in checkout_page.content.decode()
+    assert "PAGO DE PRUEBA" in checkout_page.content.decode()  # the seller's language: the client sent none
     assert Order.objects.get(pk=decision.order_id).status == "awaiting_payment"
 
     with django_capture_on_commit_callbacks() as callbacks:
@@ -86,7 +86,7 @@ def test_local_checkout_end_to_end_claim_cart_page_pay_marks_order_paid_and_sell
         ("awaiting_payment", "paid"),
     ]
     assert len(callbacks) == 1  # the "paid" reply, published after commit
-    assert "Paid" in client.get(f"/c/{decision.order_token}/").content.decode()
+    assert "¡Gracias! Tu pago está confirmado." in client.get(f"/c/{decision.order_token}/").content.decode()
     assert stock_conservation_errors(initial=initial) == []
 
 
@@ -115,7 +115,7 @@ def test_cart_page_shows_waitlisted_items_with_their_place_in_line(in_seller_a: 
 
     html = seller_client(in_seller_a).get(f"/c/{third.order_token}/").content.decode()
 
-    assert "On the waitlist" in html and "Place in line: 2" in html
+    assert "En lista de espera" in html and "Lugar en la fila: 2" in html
     assert "/pay/" not in html  # nothing reserved, nothing to pay
 
 
@@ -155,6 +155,59 @@ def test_cart_page_speaks_the_buyers_browser_language_else_the_sellers(in_seller
 
 def test_an_unknown_cart_token_is_not_found(in_seller_a: Seller) -> None:
     assert seller_client(in_seller_a).get("/c/not-a-real-token/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "headline"),
+    [
+        ("es-MX,es;q=0.9", "Este enlace no es válido o ya venció"),
+        ("pt-BR", "Este link não é válido ou expirou"),
+        ("en-US", "This link is not valid or has expired"),
+    ],
+)
+def test_a_bad_cart_link_gets_a_translated_page_even_with_debug_on(
+    in_seller_a: Seller, settings: object, accept_language: str, headline: str
+) -> None:
+    settings.DEBUG = True  # type: ignore[attr-defined]  # the demo runs with DEBUG: no Django debug page for buyers
+    client = seller_client(in_seller_a, accept_language=accept_language)
+
+    for response in (
+        client.get("/c/not-a-real-token/"),
+        client.post("/c/not-a-real-token/pay/"),
+        client.post("/c/not-a-real-token/items/1/remove/"),
+        client.get("/c/not-a-real-token/checkout/local_x/"),
+    ):
+        html = response.content.decode()
+        assert response.status_code == 404
+        assert f"<h1>{headline}</h1>" in html and "Boutique A" in html
+        assert "URLconf" not in html
+        assert (response["Cache-Control"], response["Referrer-Policy"]) == ("no-store", "same-origin")
+
+
+def test_every_buyer_response_is_never_cached_and_never_leaks_its_address(in_seller_a: Seller) -> None:
+    make_product(variants={"M": 3})
+    live = make_live()
+    decision = claim(live, "c1", ClaimItem("A12", "M", 1))
+    waiting_product = make_product(code="W1", variants={"U": 0})
+    claim(live, "c2", ClaimItem("W1", "U", 1), author="psid-c1")
+    waiting = Reservation.objects.get(variant__product=waiting_product)
+    client = seller_client(in_seller_a)
+    token = decision.order_token
+
+    cart = client.get(f"/c/{token}/")
+    left = client.post(f"/c/{token}/items/{waiting.pk}/remove/")
+    to_checkout = client.post(f"/c/{token}/pay/")
+    checkout = client.get(to_checkout["Location"])
+    paid = client.post(to_checkout["Location"])
+    receipt = client.get(paid["Location"])
+
+    assert left["Location"].endswith("?notice=left_line")
+    for response in (cart, left, to_checkout, checkout, paid, receipt):
+        assert response["Cache-Control"] == "no-store", response
+        assert response["Referrer-Policy"] == "same-origin", response  # forms post with their Origin
+        assert response["X-Robots-Tag"] == "noindex, nofollow"
+    for page in (cart, checkout, receipt):
+        assert 'name="referrer"' not in page.content.decode()  # no <meta> overriding the header
 
 
 def test_a_cart_whose_contents_changed_refuses_the_old_local_checkout(in_seller_a: Seller) -> None:

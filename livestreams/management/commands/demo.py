@@ -18,8 +18,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from livestreams.demo import demo_let_one_hold_expire, demo_pay_orders, demo_summary
 from livestreams.simulation import SimulationError, read_script, simulate_live
 from tenants.management.commands.demo_setup import DEMO_EMAIL, DEMO_PASSWORD
+from tenants.models import Seller
+from tenants.selectors import seller_absolute_url
 
 ROOT = Path(settings.BASE_DIR)
+DEMO_LIVE_TITLE = "Colección primavera: blusas, vestidos y accesorios"
 
 
 class Command(BaseCommand):
@@ -33,13 +36,18 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--script", default=str(ROOT / "demo" / "live.jsonl"))
         parser.add_argument("--speed", type=float, default=float(os.environ.get("DEMO_SPEED", "1.5")))
+        parser.add_argument("--title", default=DEMO_LIVE_TITLE, help="The title of the demo's live.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         port = options["port"]
+        # Every link the demo prints or sends to a buyer must open on this server: this process and every
+        # process it starts build links with this port (core.urls.absolute_url).
+        settings.SELLER_URL_PORT = port
         call_command("demo_setup", reset=True, stdout=self.stdout)
         script = read_script(Path(options["script"]))
         env = {
             **os.environ,
+            "SELLER_URL_PORT": str(port),
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
             "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
         }
@@ -78,6 +86,8 @@ class Command(BaseCommand):
                 speed=options["speed"],
                 timeout=300,
                 progress=self._progress,
+                title=options["title"],
+                end_when_done=True,
             )
             if sys.stdout.isatty():
                 self.stdout.write("")
@@ -97,9 +107,8 @@ class Command(BaseCommand):
                 )
             summary = demo_summary(schema_name="demo", live_id=simulation.live_id)
             self._print_summary(summary, simulation.sent_seconds)
-            self.stdout.write(
-                self.style.SUCCESS(f"Dashboard: http://demo.localhost:{port}/  login {DEMO_EMAIL} / {DEMO_PASSWORD}")
-            )
+            dashboard = seller_absolute_url(seller=Seller.objects.get(schema_name="demo"), path="/")
+            self.stdout.write(self.style.SUCCESS(f"Dashboard: {dashboard}  login {DEMO_EMAIL} / {DEMO_PASSWORD}"))
             if os.environ.get("DEMO_EXIT") == "1" or not sys.stdin.isatty():
                 return
             self.stdout.write("Serving until Ctrl-C.")

@@ -31,6 +31,10 @@ class Command(BaseCommand):
             default=0.0,
             help="Send comments written within this many ms of each other in one delivery (Meta batches too).",
         )
+        parser.add_argument("--title", default="", help="Schedule the live with this title before it starts.")
+        parser.add_argument(
+            "--end", action="store_true", help="End the live (Meta's live_stopped) once every comment is decided."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["speed"] <= 0:
@@ -44,6 +48,8 @@ class Command(BaseCommand):
                 timeout=options["timeout"],
                 speed=options["speed"],
                 batch_ms=options["batch_ms"],
+                title=options["title"],
+                end_when_done=options["end"],
             )
             result = simulation_outcomes(schema_name=options["schema"], simulation=simulation)
         except SimulationError as exc:

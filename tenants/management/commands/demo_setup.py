@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from tenants.models import Seller
-from tenants.selectors import seller_absolute_url
+from tenants.selectors import public_absolute_url, seller_absolute_url
 from tenants.services import seller_provision
 
 DEMO_EMAIL = "owner@demo.localhost"
@@ -50,6 +50,4 @@ class Command(BaseCommand):
         self.stdout.write(f"  Dashboard:     {seller_absolute_url(seller=seller, path='/')}")
         self.stdout.write(f"  Seller admin:  {seller_absolute_url(seller=seller, path='/admin/')}")
         self.stdout.write(f"  Login:         {DEMO_EMAIL} / {DEMO_PASSWORD}")
-        self.stdout.write(
-            f"  Meta webhook:  http://localhost:{settings.SELLER_URL_PORT}/webhooks/meta/ (page {DEMO_PAGE_ID})"
-        )
+        self.stdout.write(f"  Meta webhook:  {public_absolute_url(path='/webhooks/meta/')} (page {DEMO_PAGE_ID})")
