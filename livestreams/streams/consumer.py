@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django_tenants.utils import schema_context
 
+from core.crash_points import crash_point
 from livestreams.streams import keys
 from livestreams.streams.connection import RedisClient, get_redis
 
@@ -234,6 +235,7 @@ class StreamConsumer:
                 if self.stop_requested.is_set():
                     break
         if done:
+            crash_point(f"{self.stage.name}.before_ack", items=len(done))  # committed, not yet acknowledged
             self.redis.xack(stream, self.stage.name, *done)
         return len(done)
 
