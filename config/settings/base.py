@@ -27,6 +27,7 @@ SELLER_CACHE_SECONDS = float(env_str("SELLER_CACHE_SECONDS", "2"))
 
 SHARED_APPS = [
     "django_tenants",
+    "servestatic",  # its system checks; before staticfiles, so runserver leaves static files to it
     "tenants",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -60,8 +61,10 @@ ROOT_URLCONF = "config.urls_tenants"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 
 MIDDLEWARE = [
-    "tenants.middleware.SellerHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files and the favicon are the same for every host: served before the host is resolved to a seller.
+    "servestatic.middleware.ServeStaticMiddleware",
+    "tenants.middleware.SellerHostMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -197,8 +200,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / ".local" / "static"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / ".local" / "static")))  # where collectstatic copies to
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# ServeStatic (in MIDDLEWARE, before the seller lookup) serves /static/ on every host: here straight from the apps'
+# and the project's static directories, so development, the demo and tests need no collectstatic; production
+# serves the collected copy instead (production.py). Files in webroot/ are served at the site's root (/favicon.ico).
+SERVESTATIC_USE_FINDERS = True
+SERVESTATIC_ROOT = BASE_DIR / "webroot"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
