@@ -9,9 +9,10 @@ from __future__ import annotations
 from cryptography.fernet import Fernet
 
 from config.env import RequiredVariables, env_bool, env_choice, env_int
+from core.logs import logging_settings
 
 from .base import *  # noqa: F403
-from .base import PAYMENT_PROVIDER
+from .base import LOG_LEVEL, LOG_QUIET, PAYMENT_PROVIDER
 
 required = RequiredVariables()
 
@@ -45,6 +46,10 @@ if MESSENGER_BACKEND == "outbox" and not MESSENGER_ALLOW_OUTBOX:
         "MESSENGER_BACKEND=outbox stores buyer replies without ever sending them to Meta: set "
         "MESSENGER_BACKEND=graph, or also set MESSENGER_ALLOW_OUTBOX=1 to run without sending on purpose"
     )
+
+# One JSON object per line for the log collector (LOG_FORMAT=console for a person reading a terminal).
+LOG_FORMAT = env_choice("LOG_FORMAT", "json", ("console", "json"))
+LOGGING = logging_settings(level=LOG_LEVEL, log_format=LOG_FORMAT, quiet=LOG_QUIET)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
