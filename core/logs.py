@@ -56,9 +56,9 @@ def logging_settings(*, level: str, log_format: str, quiet: dict[str, str] | Non
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
-            # The ASGI server's own lines in the same format. Not the "uvicorn" parent: configuring it would reset
-            # "uvicorn.access", which `--no-access-log` switched off.
-            "uvicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            # The ASGI server's own lines in the same format, at the level its --log-level set. Not the "uvicorn"
+            # parent: configuring it would reset "uvicorn.access", which `--no-access-log` switched off.
+            "uvicorn.error": {"handlers": ["console"], "propagate": False},
             **{name: {"level": name_level} for name, name_level in (quiet or {}).items()},
         },
     }

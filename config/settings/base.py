@@ -202,7 +202,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / ".local" / "static")))  # where collectstatic copies to
+STATIC_ROOT = BASE_DIR / env_str("STATIC_ROOT", ".local/static")  # where collectstatic copies (relative: to BASE_DIR)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # ServeStatic (in MIDDLEWARE, before the seller lookup) serves /static/ on every host: here straight from the apps'
 # and the project's static directories, so development, the demo and tests need no collectstatic; production
