@@ -20,11 +20,15 @@ import structlog
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from core.logs import logging_settings
+from core.logs import log_context, logging_settings
 from livestreams.ingest import queue_delivery
 from livestreams.meta_events import parse_delivery
 from livestreams.meta_payloads import feed_comment_change, live_video_change, page_delivery
 from livestreams.models import Comment, LiveSession
+from livestreams.streams import keys
+from livestreams.streams.connection import get_redis
+from livestreams.streams.consumer import StreamConsumer
+from livestreams.streams.stages import get_stage
 from messenger.models import OutboundMessage
 from payments.models import Order
 from tenants.models import Seller
@@ -118,7 +122,7 @@ def test_a_pipeline_run_logs_json_lines_carrying_seller_live_comment_and_order_i
 
 @pytest.fixture
 def json_lines() -> Iterator[io.StringIO]:
-    """What the view and middleware loggers write while a request is handled, rendered as in production."""
+    """What the view, middleware and stream consumer loggers write, rendered as in production."""
     formatter_config = logging_settings(level="INFO", log_format="json")["formatters"]["structured"]
     buffer = io.StringIO()
     handler = logging.StreamHandler(buffer)
@@ -127,7 +131,9 @@ def json_lines() -> Iterator[io.StringIO]:
             processors=formatter_config["processors"], foreign_pre_chain=formatter_config["foreign_pre_chain"]
         )
     )
-    loggers = [logging.getLogger(name) for name in ("payments.webhooks", "core.middleware")]
+    loggers = [
+        logging.getLogger(name) for name in ("payments.webhooks", "core.middleware", "livestreams.streams.consumer")
+    ]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.addHandler(handler)
@@ -164,3 +170,24 @@ def test_a_request_on_a_seller_host_logs_with_the_seller(seller_a: Seller, json_
     assert (finished["event"], finished["status"], finished["level"]) == ("request finished", 200, "debug")
     assert (finished["host"], finished["seller"], finished["path"]) == ("seller-a.localhost", "seller_a", "/login/")
     assert finished["duration_ms"] >= 0
+
+
+def test_a_failing_stream_entry_is_logged_with_its_seller_stage_entry_and_comment(
+    seller_a: Seller, json_lines: io.StringIO
+) -> None:
+    stream = keys.stage_stream("claims", keys.shard_of("seller_a"))
+    broken = {"type": "meta_event.v1", "schema": "seller_a", "kind": "comment", "external_id": "c-broken"}
+    entry_id = get_redis().xadd(stream, broken)  # lacks the event's other fields: its handler fails
+    consumer = StreamConsumer(get_stage("claims"), block_ms=10)
+    try:
+        with log_context(stage="claims"):  # as StreamConsumer.run binds it for its thread
+            consumer.run_once()
+    finally:
+        consumer.release_shards()
+        get_redis().delete(stream)
+
+    [line] = [line for line in lines_of(json_lines) if line["logger"] == "livestreams.streams.consumer"]
+    assert line["level"] == "error" and "handler failed" in line["event"]
+    assert (line["seller"], line["stage"], line["entry_id"]) == ("seller_a", "claims", entry_id)
+    assert line["comment_external_id"] == "c-broken"
+    assert "KeyError" in json.dumps(line["exception"])

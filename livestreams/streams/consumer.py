@@ -311,16 +311,17 @@ class StreamConsumer:
                 self.redis.xtrim(stream, minid=floor, approximate=True)
 
 
-def entry_log_ids(fields: dict[str, str]) -> dict[str, str]:
-    """The ids an entry names, for its log lines: the Meta comment or video, our comment and order rows."""
-    ids: dict[str, str] = {}
-    if fields.get("type") == IngestEvent.TYPE:
+def entry_log_ids(fields: dict[str, str]) -> dict[str, str | int]:
+    """The ids an entry names, for its log lines: the Meta comment or video, our comment and order rows (row ids
+    as numbers, as every other line logs them)."""
+    ids: dict[str, str | int] = {}
+    if fields.get("type") == IngestEvent.TYPE and fields.get("external_id"):
         key = "video_external_id" if fields.get("kind") == "live_video" else "comment_external_id"
-        ids[key] = fields.get("external_id", "")
+        ids[key] = fields["external_id"]
     for key in ("comment_id", "order_id"):
-        if fields.get(key):
-            ids[key] = fields[key]
-    return {key: value for key, value in ids.items() if value}
+        if fields.get(key, "").isdigit():
+            ids[key] = int(fields[key])
+    return ids
 
 
 def _runs_of_one_seller(
