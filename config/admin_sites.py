@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from django.contrib.admin import AdminSite
+from django.utils.translation import gettext_lazy as _
 
 
 class PlatformAdminSite(AdminSite):
-    site_header = "LiveStreamSell AI — platform"
-    site_title = "LiveStreamSell platform admin"
-    index_title = "Sellers and page bindings"
+    site_header = _("LiveStreamSell AI — platform")
+    site_title = _("LiveStreamSell platform admin")
+    index_title = _("Sellers and page bindings")
 
 
 class SellerAdminSite(AdminSite):
     site_header = "LiveStreamSell AI"
     site_title = "LiveStreamSell"
-    index_title = "Catalog, lives, orders and messages"
+    index_title = _("Catalog, lives, orders and messages")
 
 
 platform_admin_site = PlatformAdminSite(name="platform_admin")

@@ -81,3 +81,33 @@ def parse_database_url(url: str) -> DatabaseUrl:
         host=host,
         port=str(parsed.port or query.get("port", [""])[0]),
     )
+
+
+class RequiredVariables:
+    """Variables a settings module cannot do without, read together so that start-up refuses once, naming every
+    missing one (and every other problem found), instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.missing: list[str] = []
+        self.problems: list[str] = []
+
+    def value(self, name: str) -> str:
+        value = os.environ.get(name, "")
+        if not value:
+            self.missing.append(name)
+        return value
+
+    def items(self, name: str) -> list[str]:
+        return [item.strip() for item in self.value(name).split(",") if item.strip()]
+
+    def refuse(self, problem: str) -> None:
+        self.problems.append(problem)
+
+    def check(self, *, settings_name: str) -> None:
+        """Raise ImproperlyConfigured with one message listing everything that is wrong (nothing if all is well)."""
+        sentences = []
+        if self.missing:
+            sentences.append(f"set {', '.join(self.missing)} (each is described in .env.example)")
+        sentences += self.problems
+        if sentences:
+            raise ImproperlyConfigured(f"{settings_name} refuse to start: {'; '.join(sentences)}.")

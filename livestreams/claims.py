@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.db_rows import columns, select_models
+from core.logs import get_logger
 from inventory.models import Product, Variant
 from inventory.stock_gate import StockGate, stock_gate_rebuild
 from livestreams.intent.decide import decide_intent
@@ -45,6 +46,8 @@ from payments.reservations import (
 from payments.selectors import StockLevel, stock_levels
 from tenants.models import IntentEngine, Seller
 from tenants.selectors import seller_of_schema
+
+log = get_logger(__name__)
 
 
 @dataclass
@@ -411,10 +414,24 @@ def _result_as_json(result: IntentResult, *, latency_ms: float | None) -> dict[s
 
 
 def _hand_off(schema_name: str, outcomes: list[ClaimOutcome]) -> None:
-    """Hand every decision to the payments stage (one round trip)."""
+    """Hand every decision to the payments stage (one round trip), and log the claims among them (committed)."""
     pipe = get_redis().pipeline(transaction=False)
     stream = keys.stage_stream("payments", keys.shard_of(schema_name))
     for outcome in outcomes:
+        if outcome.intent in ("purchase", "cancel") or outcome.needs_review:
+            decision = outcome.decision or {}
+            log.info(
+                "claim_decided",
+                seller=schema_name,
+                live_id=outcome.live_id,
+                comment_id=outcome.comment_id,
+                order_id=decision.get("order_id"),
+                intent=outcome.intent,
+                engine=outcome.engine,
+                needs_review=outcome.needs_review,
+                items=[f"{item.get('code')}:{item.get('status')}" for item in decision.get("items", [])],
+                replayed=decision.get("replayed", False),
+            )
         event = ClaimDecided(
             schema=schema_name,
             comment_id=str(outcome.comment_id),

@@ -21,7 +21,7 @@ from inventory.stock_gate import StockGate
 from livestreams.intent.types import ClaimItem
 from livestreams.live_events import publish_live_event
 from livestreams.models import Comment, FeaturedProductChange, LiveSession
-from livestreams.services import live_session_end
+from livestreams.services import live_session_end, log_live_change
 from livestreams.streams.connection import get_redis
 from payments.models import Order, Reservation
 from payments.reservations import ReleaseSummary, claim_policy_for, claim_reserve, reservation_cancel
@@ -113,6 +113,7 @@ def live_session_go_live(*, live_id: int, now: datetime | None = None) -> LiveSe
         status=LiveSession.Status.LIVE, started_at=now
     )
     live.refresh_from_db()
+    log_live_change("live_started", live)
     _publish_on_commit("live", {"live_id": live.pk, "status": live.status})
     return live
 

@@ -12,9 +12,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.db_rows import columns, insert_new, model_from_row, one_round_trip, select_models
+from core.logs import get_logger
 from inventory.models import Product
 from livestreams.models import Comment, FeaturedProductChange, LiveSession
 from livestreams.streams.events import IngestEvent
+
+log = get_logger(__name__)
 
 LIVE_STATUSES_ON = {"live"}
 LIVE_STATUSES_OFF = {"live_stopped", "vod", "processing", "ended"}
@@ -183,16 +186,33 @@ def live_session_start(
     else:
         LiveSession.objects.filter(pk=live.pk).update(status=LiveSession.Status.LIVE, started_at=now, ended_at=None)
         live.refresh_from_db()
+    log_live_change("live_started", live)
     return live
 
 
 def live_session_end(*, live: LiveSession, now: datetime | None = None) -> LiveSession:
     now = now or timezone.now()
-    LiveSession.objects.filter(pk=live.pk).exclude(status=LiveSession.Status.ENDED).update(
-        status=LiveSession.Status.ENDED, ended_at=now
+    ended = (
+        LiveSession.objects.filter(pk=live.pk)
+        .exclude(status=LiveSession.Status.ENDED)
+        .update(status=LiveSession.Status.ENDED, ended_at=now)
     )
     live.refresh_from_db()
+    if ended:
+        log_live_change("live_ended", live)
     return live
+
+
+def log_live_change(event: str, live: LiveSession) -> None:
+    """Log a live's start or end at INFO once the caller's transaction commits (a rolled-back start never was)."""
+    fields = {
+        "seller": connection.schema_name,  # type: ignore[attr-defined]
+        "live_id": live.pk,
+        "platform": live.platform,
+        "page_id": live.page_external_id,
+        "video_external_id": live.platform_video_id,
+    }
+    transaction.on_commit(lambda: log.info(event, **fields))
 
 
 def live_session_apply_meta_status(*, event: IngestEvent) -> LiveSession | None:

@@ -29,6 +29,7 @@ from django.db import close_old_connections, connections
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from core.logs import log_context
 from livestreams.live_events import live_group
 from messenger import due, graph_client
 from messenger.graph_client import (
@@ -83,6 +84,8 @@ class _Sender:
 
     async def run(self) -> None:
         logger.info("messenger sender started (backend=%s, concurrency=%s)", self.backend, self.concurrency)
+        if self.backend == "outbox" and getattr(settings, "MESSENGER_ALLOW_OUTBOX", False):
+            logger.warning("MESSENGER_ALLOW_OUTBOX=1: buyer replies are marked sent and never reach Meta")
         self.redis_slots = asyncio.Semaphore(REDIS_CALLS_IN_FLIGHT)
         # One single-connection client per send slot: httpx's pool bookkeeping grows with the connections it
         # holds, and at a few hundred connections in one pool it, not Meta, would bound the rate.
@@ -184,7 +187,7 @@ class _Sender:
                     due.mark_due(schema_name=skipped, at=skipped_due_at)
                 break
             try:
-                with schema_context(schema_name):
+                with schema_context(schema_name), log_context(seller=schema_name):
                     claim = outbound_claim_due(schema_name=schema_name, limit=min(share, free - len(works)))
                 if claim.next_due_at is not None:
                     self.marks.append((schema_name, claim.next_due_at))
@@ -223,7 +226,7 @@ class _Sender:
                 page_access_forget(platform=outcome.job.platform, page_id=outcome.job.page_id)
         for schema_name, schema_outcomes in by_schema.items():
             try:
-                with schema_context(schema_name):
+                with schema_context(schema_name), log_context(seller=schema_name):
                     payloads = outbound_record(outcomes=schema_outcomes, publish_events=False)
                 events += [(schema_name, payload) for payload in payloads]
             except Exception:  # the rows stay `sending`; their lease runs out and they are taken again
@@ -262,6 +265,15 @@ class _Sender:
     # -- event loop ----------------------------------------------------------------------------------
 
     async def _deliver(self, clients: asyncio.Queue[httpx.AsyncClient], work: _Work) -> SendOutcome:
+        job = work.job
+        # This task's own context: every line about this message names it, its seller and its comment.
+        with log_context(seller=job.schema_name, message_id=job.message_id, comment_id=job.comment_id):
+            outcome = await self._deliver_one(clients, work)
+            level = logging.WARNING if outcome.result == "failed" else logging.DEBUG
+            logger.log(level, "message %s: %s %s", outcome.result, job.kind, outcome.error_code or outcome.external_id)
+            return outcome
+
+    async def _deliver_one(self, clients: asyncio.Queue[httpx.AsyncClient], work: _Work) -> SendOutcome:
         job = work.job
         if self.backend == "outbox":
             return SendOutcome(job=job, result="sent", external_id=f"outbox:{job.message_id}")

@@ -58,6 +58,7 @@ class SendJob:
     attempts: int
     delivery_uncertain: bool
     last_error_code: str
+    comment_id: int | None = None  # the comment it answers (for log lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +265,7 @@ def outbound_claim_due(*, schema_name: str, limit: int, now: datetime | None = N
                 attempts=attempts,
                 delivery_uncertain=uncertain,
                 last_error_code=error_code,
+                comment_id=comment_id,
             )
         )
     return Claim(jobs=jobs, next_due_at=next_due_at)

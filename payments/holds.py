@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import Min
 from django_tenants.utils import schema_context
 
+from core.logs import log_context
 from inventory.stock_gate import StockGate
 from livestreams.streams.connection import get_redis
 from payments.models import Reservation
@@ -71,7 +72,7 @@ def holds_tick(*, now: datetime) -> HoldsTick:
     for schema_name in due:
         tick.sellers += 1
         gate = StockGate(get_redis(), schema_name, prefix=settings.STREAM_KEY_PREFIX)
-        with schema_context(schema_name):
+        with schema_context(schema_name), log_context(seller=schema_name):
             while True:
                 summary = reservations_expire(now=now, gate=gate)
                 tick.released += len(summary.released)

@@ -15,6 +15,13 @@ class Language(models.TextChoices):
     PORTUGUESE = "pt", "Português"
 
 
+# ISO 4217 codes a seller may sell in: the currencies of Latin America, plus USD and EUR.
+SELLER_CURRENCIES = (
+    "ARS", "BOB", "BRL", "CLP", "COP", "CRC", "DOP", "EUR", "GTQ", "HNL",
+    "MXN", "NIO", "PAB", "PEN", "PYG", "USD", "UYU", "VES",
+)  # fmt: skip
+
+
 class HoldStart(models.TextChoices):
     CLAIM = "claim", "When the buyer claims"
     LIVE_END = "live_end", "When the live ends"

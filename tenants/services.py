@@ -7,12 +7,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from tenants.crypto import encrypt_token
-from tenants.models import Domain, Language, PageBinding, Platform, Seller
+from tenants.models import SELLER_CURRENCIES, Domain, Language, PageBinding, Platform, Seller
 
 SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 RESERVED_SCHEMAS = {"public", "tenant_template", "information_schema"}
@@ -41,6 +44,31 @@ def _validate_schema_name(schema_name: str) -> None:
             f"Schema {schema_name!r} is not allowed: use 2-41 lowercase letters, digits or underscores, "
             "starting with a letter (not 'public', 'tenant_template' or 'pg_…')."
         )
+
+
+def _validate_choices(*, currency: str, default_language: str) -> None:
+    if currency.upper() not in SELLER_CURRENCIES:
+        raise ProvisioningError(
+            f"Currency {currency!r} is not supported: use one of the ISO 4217 codes {', '.join(SELLER_CURRENCIES)}."
+        )
+    if default_language not in Language.values:
+        raise ProvisioningError(
+            f"Language {default_language!r} is not supported: use one of {', '.join(Language.values)}."
+        )
+
+
+def _validate_login(*, email: str, password: str | None) -> None:
+    """The e-mail must be one, and a password must pass AUTH_PASSWORD_VALIDATORS (checked against this login)."""
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ProvisioningError(f"{email!r} is not an e-mail address.") from None
+    if password is None:
+        return
+    try:
+        validate_password(password, user=get_user_model()(username=email, email=email))
+    except ValidationError as exc:
+        raise ProvisioningError(f"The password for {email} is refused: {' '.join(exc.messages)}") from None
 
 
 def _check_conflicts(*, schema_name: str, name: str, domain: str, pages: list[PageRequest]) -> Seller | None:
@@ -92,6 +120,9 @@ def seller_provision(
         pages.append(PageRequest(Platform.INSTAGRAM, instagram_account_id))
     if owner_password and not owner_email:
         raise ProvisioningError("--owner-password needs --owner-email.")
+    _validate_choices(currency=currency, default_language=default_language)
+    if owner_email:
+        _validate_login(email=owner_email, password=owner_password)
 
     changes: list[str] = []
     with transaction.atomic():
@@ -132,6 +163,21 @@ def _owner_create(*, email: str, password: str | None) -> bool:
         return False
     user_model.objects.create_user(username=email, email=email, password=password, is_staff=True, is_superuser=True)
     return True
+
+
+def platform_admin_set(*, email: str, password: str) -> bool:
+    """Create the platform operator's login, or set a new password on an existing one: a superuser of the public
+    schema, who signs in to the platform admin on PUBLIC_HOSTS. Returns True when the login was created.
+    Raises ProvisioningError for an address that is not an e-mail or a password AUTH_PASSWORD_VALIDATORS refuse."""
+    email = email.strip().lower()
+    _validate_login(email=email, password=password)
+    user_model = get_user_model()
+    with schema_context(get_public_schema_name()), transaction.atomic():
+        user, created = user_model.objects.get_or_create(username=email, defaults={"email": email})
+        user.email, user.is_active, user.is_staff, user.is_superuser = email, True, True, True
+        user.set_password(password)
+        user.save()
+    return created
 
 
 def page_binding_set_token(*, binding: PageBinding, token: str) -> None:

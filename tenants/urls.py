@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, re_path
-from django.views.static import serve
+from django.urls import include, path
 
 from tenants import views
 
@@ -18,7 +16,4 @@ urlpatterns: list[Any] = [
     path("settings/", views.settings_edit, name="settings"),
     path("settings/pages/", views.page_connect, name="page_connect"),
     path("i18n/", include("django.conf.urls.i18n")),
-    # The vendored assets are served by the app itself so the dashboard works offline and under uvicorn
-    # without a separate static server; production may put a CDN or proxy in front of /static/.
-    re_path(r"^static/(?P<path>.*)$", serve, {"document_root": settings.BASE_DIR / "static"}),
 ]

@@ -34,6 +34,47 @@ def wait_until(condition, *, timeout: float = 20.0, interval: float = 0.05, what
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def production_env(*, static_root: Path, **extra: str) -> dict[str, str]:
+    """What a subprocess needs to run with the production settings against the test database and this run's Redis
+    keys: every required variable set, plain-HTTP cookies (the browser talks to 127.0.0.1 without TLS), and the
+    outbox with its explicit acknowledgement (no Meta here)."""
+    from django.conf import settings
+
+    prefix = settings.STREAM_KEY_PREFIX
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "production-settings-under-test",
+        "FIELD_ENCRYPTION_KEY": settings.FIELD_ENCRYPTION_KEY,
+        "META_APP_SECRET": settings.META_APP_SECRET,
+        "META_VERIFY_TOKEN": settings.META_VERIFY_TOKEN,
+        "REDIS_URL": settings.REDIS_URL,
+        "PUBLIC_HOSTS": "localhost,127.0.0.1",
+        "SELLER_HOST_SUFFIXES": ".localhost",
+        "CACHE_KEY_PREFIX": f"{prefix}-cache",
+        "CHANNELS_PREFIX": f"{prefix}-channels",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "MESSENGER_BACKEND": "outbox",
+        "MESSENGER_ALLOW_OUTBOX": "1",
+        "PAYMENT_PROVIDER": "local",
+        "STATIC_ROOT": str(static_root),
+        **extra,
+    }
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`manage.py <args>` to completion with the test settings (or the ones `env` names); output captured."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=subprocess_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 class WebServer:
     """`uvicorn config.asgi:application` against the test database, on a free port."""
 
@@ -89,6 +130,26 @@ class ManageProcess:
     def terminate(self) -> int:
         self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout=20)
+
+
+class CrashPoint:
+    """Stop a subprocess at a named point of its work (core.crash_points), to kill it exactly there.
+
+    `env` goes into the victim's environment; `wait(process)` returns, once the victim reached the point and
+    blocked there, how many items (stream entries…) it had passed; the test then kills it."""
+
+    def __init__(self, point: str, *, after: int = 1) -> None:
+        self.ready_file = Path(tempfile.mkdtemp(prefix="lss-crash-")) / "ready"
+        self.env = {"CRASH_POINT": f"{point}:{after}", "CRASH_READY_FILE": str(self.ready_file)}
+
+    def wait(self, victim: ManageProcess, *, timeout: float = 60.0) -> int:
+        def reached() -> bool:
+            if victim.process.poll() is not None:
+                raise AssertionError(f"the process exited with {victim.process.returncode} before the crash point")
+            return self.ready_file.exists()
+
+        wait_until(reached, timeout=timeout, what=f"the crash point ({self.env['CRASH_POINT']})")
+        return int(self.ready_file.read_text())
 
 
 class PrivateRedis:

@@ -128,13 +128,16 @@ def test_embedded_servers_start_reuse_and_stop(tmp_path: Path) -> None:
 
 
 def test_localhost_is_used_when_reachable(tmp_path: Path) -> None:
-    local_pg, local_redis = "127.0.0.1:5432", "127.0.0.1:6379"
+    # The servers this machine offers, where the environment says they are (the script's own defaults otherwise).
+    local_pg = os.environ.get("DEVSERVICES_PG_ADDR", "127.0.0.1:5432")
+    local_redis = os.environ.get("DEVSERVICES_REDIS_ADDR", "127.0.0.1:6379")
+    pg_host, _, pg_port = local_pg.rpartition(":")
     try:
-        psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", connect_timeout=2).close()
+        psycopg.connect(f"host={pg_host} port={pg_port} user=postgres dbname=postgres", connect_timeout=2).close()
     except psycopg.Error:
-        pytest.skip("no PostgreSQL accepting user postgres on 127.0.0.1:5432")
-    if not redis_ping("redis://127.0.0.1:6379/0"):
-        pytest.skip("no Redis on 127.0.0.1:6379")
+        pytest.skip(f"no PostgreSQL accepting user postgres on {local_pg}")
+    if not redis_ping(f"redis://{local_redis}/0"):
+        pytest.skip(f"no Redis on {local_redis}")
 
     db_name = "devservices_probe_test"
     up = run_script(
@@ -149,8 +152,8 @@ def test_localhost_is_used_when_reachable(tmp_path: Path) -> None:
     )
     assert up.returncode == 0, up.stderr
     exports = parse_exports(up.stdout)
-    assert exports["DATABASE_URL"] == f"postgresql://postgres@127.0.0.1:5432/{db_name}"
-    assert exports["REDIS_URL"] == "redis://127.0.0.1:6379/0"
+    assert exports["DATABASE_URL"] == f"postgresql://postgres@{local_pg}/{db_name}"
+    assert exports["REDIS_URL"] == f"redis://{local_redis}/0"
     assert exports["DEVSERVICES_STARTED"] == ""
     assert current_database(exports["DATABASE_URL"]) == db_name
     assert not (tmp_path / ".local" / "devservices.json").exists()
@@ -158,7 +161,7 @@ def test_localhost_is_used_when_reachable(tmp_path: Path) -> None:
     # `down` never touches servers it did not start.
     down = run_script("down", root=tmp_path)
     assert down.returncode == 0, down.stderr
-    assert redis_ping("redis://127.0.0.1:6379/0")
+    assert redis_ping(f"redis://{local_redis}/0")
     assert current_database(exports["DATABASE_URL"]) == db_name
 
 

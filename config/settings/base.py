@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str, parse_database_url
+from core.logs import logging_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -27,6 +28,7 @@ SELLER_CACHE_SECONDS = float(env_str("SELLER_CACHE_SECONDS", "2"))
 
 SHARED_APPS = [
     "django_tenants",
+    "servestatic",  # its system checks; before staticfiles, so runserver leaves static files to it
     "tenants",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -60,8 +62,11 @@ ROOT_URLCONF = "config.urls_tenants"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 
 MIDDLEWARE = [
-    "tenants.middleware.SellerHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files and the favicon are the same for every host: served before the host is resolved to a seller.
+    "servestatic.middleware.ServeStaticMiddleware",
+    "tenants.middleware.SellerHostMiddleware",
+    "core.middleware.request_log_context",  # log lines of a request name its host and seller
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -197,8 +202,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / ".local" / "static"
+STATIC_ROOT = BASE_DIR / env_str("STATIC_ROOT", ".local/static")  # where collectstatic copies (relative: to BASE_DIR)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# ServeStatic (in MIDDLEWARE, before the seller lookup) serves /static/ on every host: here straight from the apps'
+# and the project's static directories, so development, the demo and tests need no collectstatic; production
+# serves the collected copy instead (production.py). Files in webroot/ are served at the site's root (/favicon.ico).
+SERVESTATIC_USE_FINDERS = True
+SERVESTATIC_ROOT = BASE_DIR / "webroot"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
@@ -209,19 +219,12 @@ REST_FRAMEWORK = {
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "django.request": {"level": "ERROR"},
-    },
-}
+# Structured logs (core.logs): readable lines here, JSON in production; every line carries the ids in context.
+LOG_FORMAT = env_choice("LOG_FORMAT", "console", ("console", "json"))
+LOGGING_CONFIG = "core.logs.configure"
+# httpx logs every request URL at INFO, and a Send API URL carries the page token.
+LOG_QUIET = {"django.db.backends": "WARNING", "django.request": "ERROR", "httpx": "WARNING"}
+LOGGING = logging_settings(level=LOG_LEVEL, log_format=LOG_FORMAT, quiet=LOG_QUIET)
 
 # dashboard
 INSTALLED_APPS += ["django_htmx"]
@@ -246,5 +249,3 @@ MESSENGER_IG_PRIVATE_REPLIES_PER_HOUR = float(env_str("MESSENGER_IG_PRIVATE_REPL
 # Seconds a decrypted page token is reused, and between rebuilds of the due-set from PostgreSQL.
 MESSENGER_PAGE_TOKEN_TTL = float(env_str("MESSENGER_PAGE_TOKEN_TTL", "30"))
 MESSENGER_DUE_REBUILD_SECONDS = float(env_str("MESSENGER_DUE_REBUILD_SECONDS", "300"))
-# httpx logs every request URL at INFO, and a Send API URL carries the page token.
-LOGGING["loggers"]["httpx"] = {"level": "WARNING"}  # type: ignore[index]

@@ -25,3 +25,6 @@ CHANNEL_LAYERS = {
 SELLER_CACHE_SECONDS = 0.0  # tests change sellers with queryset updates; tests/tenants checks the cache itself
 META_APP_SECRET = "test-app-secret"
 META_VERIFY_TOKEN = "test-verify-token"
+# Crash tests stop a subprocess at a named point (core.crash_points); only these settings read them.
+CRASH_POINT = env_str("CRASH_POINT", "")
+CRASH_READY_FILE = env_str("CRASH_READY_FILE", "")

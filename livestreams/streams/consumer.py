@@ -29,8 +29,11 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django_tenants.utils import schema_context
 
+from core.crash_points import crash_point
+from core.logs import log_context
 from livestreams.streams import keys
 from livestreams.streams.connection import RedisClient, get_redis
+from livestreams.streams.events import IngestEvent
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +99,10 @@ class StreamConsumer:
         signal.signal(signal.SIGINT, request_stop)
 
     def run(self) -> None:
+        with log_context(stage=self.stage.name, consumer=self.name):  # every line of this thread says which
+            self._run()
+
+    def _run(self) -> None:
         logger.info("consumer %s started for stage %s", self.name, self.stage.name)
         try:
             while not self.stop_requested.is_set():
@@ -234,6 +241,7 @@ class StreamConsumer:
                 if self.stop_requested.is_set():
                     break
         if done:
+            crash_point(f"{self.stage.name}.before_ack", items=len(done))  # committed, not yet acknowledged
             self.redis.xack(stream, self.stage.name, *done)
         return len(done)
 
@@ -242,32 +250,34 @@ class StreamConsumer:
         schema = run[0][1].get("schema", "")
         if not schema or schema == "public":
             return False
-        try:
-            with schema_context(schema), transaction.atomic():
-                self.stage.batch_handler([fields for _, fields in run])
-        except Exception:  # retried entry by entry, so one bad entry cannot hold the others back
-            self._handler_failed = True
-            logger.warning(
-                "%s: batch of %s failed on %s; handling entries one by one",
-                self.stage.name,
-                len(run),
-                stream,
-                exc_info=True,
-            )
-            return False
+        with log_context(seller=schema, entries=len(run), first_entry_id=run[0][0]):
+            try:
+                with schema_context(schema), transaction.atomic():
+                    self.stage.batch_handler([fields for _, fields in run])
+            except Exception:  # retried entry by entry, so one bad entry cannot hold the others back
+                self._handler_failed = True
+                logger.warning(
+                    "%s: batch of %s failed on %s; handling entries one by one",
+                    self.stage.name,
+                    len(run),
+                    stream,
+                    exc_info=True,
+                )
+                return False
         return True
 
     def _handle_one(self, stream: str, entry_id: str, fields: dict[str, str]) -> bool:
         schema = fields.get("schema", "")
-        try:
-            if not schema or schema == "public":
-                raise ValueError("entry carries no seller schema; refusing to run it in the public schema")
-            with schema_context(schema), transaction.atomic():
-                self.stage.handler(fields)
-        except Exception:  # a failing handler must not stop the shard: the entry is retried, then dead-lettered
-            self._handler_failed = True
-            logger.exception("%s: handler failed for %s %s (schema=%s)", self.stage.name, stream, entry_id, schema)
-            return False
+        with log_context(seller=schema or None, entry_id=entry_id, **entry_log_ids(fields)):
+            try:
+                if not schema or schema == "public":
+                    raise ValueError("entry carries no seller schema; refusing to run it in the public schema")
+                with schema_context(schema), transaction.atomic():
+                    self.stage.handler(fields)
+            except Exception:  # a failing handler must not stop the shard: the entry is retried, then dead-lettered
+                self._handler_failed = True
+                logger.exception("%s: handler failed for %s %s (schema=%s)", self.stage.name, stream, entry_id, schema)
+                return False
         return True
 
     def _dead_letter(self, shard: int, stream: str, entry_id: str, *, deliveries: int) -> None:
@@ -280,9 +290,10 @@ class StreamConsumer:
             approximate=True,
         )
         self.redis.xack(stream, self.stage.name, entry_id)
-        logger.error(
-            "%s: %s moved to the dead-letter stream after %s deliveries", self.stage.name, entry_id, deliveries
-        )
+        with log_context(seller=fields.get("schema") or None, entry_id=entry_id, **entry_log_ids(fields)):
+            logger.error(
+                "%s: %s moved to the dead-letter stream after %s deliveries", self.stage.name, entry_id, deliveries
+            )
 
     def _trim_acknowledged(self) -> None:
         """Drop entries every consumer is done with (below the oldest pending and the last delivered)."""
@@ -298,6 +309,19 @@ class StreamConsumer:
                 floor = min(floor or pending["min"], pending["min"], key=_entry_key)
             if floor and floor != "0-0":
                 self.redis.xtrim(stream, minid=floor, approximate=True)
+
+
+def entry_log_ids(fields: dict[str, str]) -> dict[str, str | int]:
+    """The ids an entry names, for its log lines: the Meta comment or video, our comment and order rows (row ids
+    as numbers, as every other line logs them)."""
+    ids: dict[str, str | int] = {}
+    if fields.get("type") == IngestEvent.TYPE and fields.get("external_id"):
+        key = "video_external_id" if fields.get("kind") == "live_video" else "comment_external_id"
+        ids[key] = fields["external_id"]
+    for key in ("comment_id", "order_id"):
+        if fields.get(key, "").isdigit():
+            ids[key] = int(fields[key])
+    return ids
 
 
 def _runs_of_one_seller(

@@ -30,7 +30,7 @@ from livestreams.streams.stages import get_stage
 from payments.models import Reservation
 from tenants.models import Seller
 from tests.factories import make_live, make_product, stock_conservation_errors
-from tests.processes import ManageProcess, WebServer, wait_until
+from tests.processes import CrashPoint, ManageProcess, WebServer, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -347,10 +347,13 @@ def test_consumer_killed_mid_batch_loses_and_doubles_no_comment_and_decides_each
         with schema_context(schema):
             return Comment.objects.count()
 
-    victim = ManageProcess("run_consumer", "claims", "--batch-size", "500", **env)
-    wait_until(lambda: stored() > 50, what="the first consumer to store some comments")
+    crash = CrashPoint("claims.before_ack")  # its first batch of 500 committed, none of it acknowledged
+    victim = ManageProcess("run_consumer", "claims", "--batch-size", "500", **env, **crash.env)
+    committed = crash.wait(victim)
     victim.kill()
-    assert stored() < total  # it died in the middle of the work
+    assert committed == 500
+    assert stored() == committed - 1 < total  # it died in the middle of the work (one entry started the live)
+    assert get_redis().xpending(claims_stream(schema), "claims")["pending"] == committed  # to be delivered again
 
     rescuer = ManageProcess("run_consumer", "claims", **env)
     try:
@@ -390,10 +393,12 @@ def test_claims_consumer_killed_mid_batch_loses_and_doubles_no_claim_and_keeps_a
         with schema_context(schema):
             return Comment.objects.filter(decided_at__isnull=False).count()
 
-    victim = ManageProcess("run_consumer", "claims", "--batch-size", "10", **env)
-    wait_until(lambda: decided() > 20, timeout=60, what="the first claims consumer to decide some comments")
+    crash = CrashPoint("claims.before_ack", after=21)  # stops after its third batch of 10 committed, unacknowledged
+    victim = ManageProcess("run_consumer", "claims", "--batch-size", "10", **env, **crash.env)
+    committed = crash.wait(victim)
     victim.kill()
-    assert decided() < total
+    assert decided() == committed == 30 < total
+    assert get_redis().xpending(claims_stream(schema), "claims")["pending"] == 10  # the last batch comes again
 
     rescuer = ManageProcess("run_consumer", "claims", **env)
     try:

@@ -17,7 +17,7 @@ from tests.fakes.graph_server import FakeGraph
 from tests.messenger.conftest import enqueue, rows
 from tests.messenger.helpers import claimed_comment, reply_work
 from tests.messenger.test_sender import claim_works, decided_claims, live_on, statuses
-from tests.processes import ManageProcess, wait_until
+from tests.processes import CrashPoint, ManageProcess, wait_until
 
 
 def test_a_sender_killed_between_send_and_record_never_sends_twice(
@@ -73,15 +73,17 @@ def test_a_payments_consumer_killed_mid_batch_writes_each_reply_once(
         with schema_context(schema):
             return OutboundMessage.objects.count()
 
-    victim = ManageProcess("run_consumer", "payments", "--batch-size", "10", **env)  # a transaction per 10
-    wait_until(lambda: written() > 20, timeout=60, what="the first consumer to write some replies")
+    crash = CrashPoint("payments.before_ack", after=21)  # its third batch of 10 committed, not acknowledged
+    victim = ManageProcess("run_consumer", "payments", "--batch-size", "10", **env, **crash.env)  # a transaction per 10
+    committed = crash.wait(victim)
     victim.kill()
-    assert written() < total
+    assert written() == committed == 30 < total
+    stream = keys.stage_stream("payments", keys.shard_of(schema))
+    assert get_redis().xpending(stream, "payments")["pending"] == 10  # the last batch comes again
 
     rescuer = ManageProcess("run_consumer", "payments", **env)
     try:
         wait_until(lambda: written() == total, timeout=60, what="every reply written")
-        stream = keys.stage_stream("payments", keys.shard_of(schema))
         wait_until(lambda: get_redis().xpending(stream, "payments")["pending"] == 0, what="every entry acknowledged")
     finally:
         assert rescuer.terminate() == 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
-from tenants.models import Language
+from tenants.models import SELLER_CURRENCIES, Language
 from tenants.services import ProvisioningError, seller_provision
 
 
@@ -27,9 +27,14 @@ class Command(BaseCommand):
         parser.add_argument("--facebook-page", help="Facebook Page id to bind.")
         parser.add_argument("--instagram-account", help="Instagram professional account id to bind.")
         parser.add_argument("--page-token", help="Page access token, stored encrypted.")
-        parser.add_argument("--language", default=Language.SPANISH, choices=[c.value for c in Language])
-        parser.add_argument("--currency", default="MXN", help="ISO 4217 currency, e.g. MXN, BRL, USD.")
+        parser.add_argument(
+            "--language", default=Language.SPANISH, help=f"Language of buyer messages: {', '.join(Language.values)}."
+        )
+        parser.add_argument(
+            "--currency", default="MXN", help=f"ISO 4217 currency, one of {', '.join(SELLER_CURRENCIES)}."
+        )
 
+    @no_translations  # operators read these messages in English, like the rest of the command's output
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         try:
