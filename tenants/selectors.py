@@ -67,3 +67,14 @@ def seller_base_url(*, seller: Seller) -> str:
 
 def seller_absolute_url(*, seller: Seller, path: str) -> str:
     return seller_base_url(seller=seller) + path
+
+
+def custom_message_count(*, seller: Seller) -> int:
+    """How many messages to buyers (message × language) the seller wrote in their own words."""
+    return sum(
+        1
+        for by_language in (seller.message_templates or {}).values()
+        if isinstance(by_language, dict)
+        for text in by_language.values()
+        if isinstance(text, str) and text.strip()
+    )
