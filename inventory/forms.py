@@ -159,8 +159,8 @@ class CatalogUploadForm(forms.Form):
     def text(self) -> str:
         return str(self.cleaned_data["csv_text"])
 
-    def confirmed_fingerprint(self) -> str | None:
-        """The fingerprint of the preview being confirmed; None on step 1 (a new file)."""
+    def confirmed_fingerprint(self) -> str:
+        """The fingerprint of the preview being confirmed; empty on step 1 (a new file) or without a preview."""
         if self.cleaned_data.get("file") is not None:
-            return None
+            return ""
         return str(self.cleaned_data.get("on_hand_fingerprint") or "")

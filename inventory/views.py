@@ -192,30 +192,34 @@ def catalog_import_view(request: HttpRequest) -> HttpResponse:
     preview (then the fresh preview is shown again)."""
     form = CatalogUploadForm(request.POST if request.method == "POST" else None, request.FILES or None)
     context: dict[str, Any] = {"form": form}
-    if request.method == "POST" and form.is_valid():
-        text = form.text()
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "inventory/import.html", context)
+    text = form.text()
+    try:
+        rows = parse_catalog_csv(text)
+    except CatalogFileError as exc:
+        return render(request, "inventory/import.html", {**context, "errors": exc.errors})
+    fingerprint = form.confirmed_fingerprint()
+    if request.POST.get("confirm") == "1" and fingerprint:
         try:
-            rows = parse_catalog_csv(text)
-            fingerprint = form.confirmed_fingerprint()
-            if request.POST.get("confirm") == "1" and fingerprint is not None:
-                summary = catalog_import(rows=rows, actor=_actor(request), expected_fingerprint=fingerprint)
-                messages.success(
-                    request,
-                    _("Imported: %(created)s products created, %(updated)s updated, %(variants)s variants created.")
-                    % {
-                        "created": summary.products_created,
-                        "updated": summary.products_updated,
-                        "variants": summary.variants_created,
-                    },
-                )
-                return redirect("products")
+            summary = catalog_import(rows=rows, actor=_actor(request), expected_fingerprint=fingerprint)
         except CatalogFileError as exc:
-            context["errors"] = exc.errors
+            return render(request, "inventory/import.html", {**context, "errors": exc.errors})
         except CatalogChangedError:
             context["stock_changed"] = True
-        if "errors" not in context:
-            preview = catalog_import_preview(rows=rows)
-            context.update(preview=preview, csv_text=text, errors=preview.conflicts)
+        else:
+            messages.success(
+                request,
+                _("Imported: %(created)s products created, %(updated)s updated, %(variants)s variants created.")
+                % {
+                    "created": summary.products_created,
+                    "updated": summary.products_updated,
+                    "variants": summary.variants_created,
+                },
+            )
+            return redirect("products")
+    preview = catalog_import_preview(rows=rows)
+    context.update(preview=preview, csv_text=text, errors=preview.conflicts)
     return render(request, "inventory/import.html", context)
 
 

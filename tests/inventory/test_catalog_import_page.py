@@ -164,3 +164,16 @@ def test_the_import_page_links_the_sample_and_explains_the_columns(owner_client:
 
     assert 'href="/products/import/sample.csv"' in page
     assert "punto y coma" in text_of(page)
+
+
+def test_a_confirm_that_did_not_come_from_a_preview_shows_the_preview_and_writes_nothing(
+    owner_client: Client,
+) -> None:
+    response = owner_client.post(
+        "/products/import/", {"csv_text": SEMICOLON_CSV, "confirm": "1"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 200
+    assert "3 rows ready" in text_of(response.content.decode())
+    with schema_context("seller_a"):
+        assert not Product.objects.exists()
