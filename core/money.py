@@ -3,7 +3,8 @@ one place that knows how many minor units a currency has, reads a decimal price 
 people to read.
 
 - `exponent("MXN") == 2`, `exponent("CLP") == 0`, `exponent("BHD") == 3` (ISO 4217, one table below).
-- `parse_amount("249.90", "MXN") == 24990`; more decimals than the currency has is an `AmountError`.
+- `parse_amount("249,90", "MXN") == 24990` (a decimal comma or point, thousands separators); more decimals
+  than the currency has is an `AmountError`.
 - `input_amount(44900, "MXN") == "449.00"`: the value a form field or a CSV cell shows (never "449.0").
 - `format_amount(134700, "MXN", language="es") == "$1,347.00 MXN"`: CLDR's currency format (Babel) of the
   language as spoken where the currency is at home (es + MXN → es-MX, es + COP → es-CO, pt → pt-BR, ...).
@@ -18,6 +19,7 @@ from functools import lru_cache
 from babel import Locale, localedata
 from babel.numbers import NumberPattern, get_currency_symbol, parse_pattern
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 # ISO 4217 minor-unit exponents that are not 2 (the list maintained by SIX, 2024 amendments). Every other code,
 # known or not, has two decimals. Payment providers may disagree (Stripe's own rules), and their gateway
@@ -62,6 +64,15 @@ AMBIGUOUS_SYMBOLS = frozenset({"$"})
 _LETTER_TOUCHING_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 
 
+# Amounts are bigints in the database; a price this large is a typo, refused before PostgreSQL would.
+MAX_AMOUNT_MINOR = 10**12
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_GROUPED_INTEGER = re.compile(r"^[1-9]\d{0,2}(?P<sep>[.,])\d{3}((?P=sep)\d{3})*$")
+_DOTS_THEN_DECIMAL_COMMA = re.compile(r"^\d{1,3}(\.\d{3})+,\d+$")
+_COMMAS_THEN_DECIMAL_DOT = re.compile(r"^\d{1,3}(,\d{3})+\.\d+$")
+_DECIMAL_COMMA = re.compile(r"^\d+,\d+$")
+
+
 class AmountError(ValueError):
     """A price that is not a valid amount of its currency; the message says why (shown to sellers)."""
 
@@ -72,18 +83,42 @@ def exponent(currency: str) -> int:
 
 
 def parse_amount(raw: str, currency: str) -> int:
-    """'249.90' MXN → 24990; '15000' CLP → 15000; '1.234' BHD → 1234. A decimal point, no grouping."""
+    """A price as sellers and spreadsheets write it, in minor units: '249.90' or '249,90' MXN → 24990,
+    '1.249,90' or '1,249.90' → 124990, '15.000' CLP → 15000, '1.234' BHD → 1234. A separator followed by exactly
+    three digits groups thousands unless the currency has three decimals; two different separators mean the
+    last one is the decimal one. Raises AmountError with a reason the seller can act on (active language)."""
+    text = _normalized(_SPACES.sub("", str(raw).strip()), exponent(currency))
     try:
-        amount = Decimal(str(raw).strip())
+        amount = Decimal(text)
     except InvalidOperation:
-        raise AmountError(f"price {raw!r} is not a number") from None
-    if not amount.is_finite() or amount < 0:
-        raise AmountError(f"price {raw!r} must be zero or more")
+        raise AmountError(_("price %(price)r is not a number such as 249.90 or 249,90") % {"price": raw}) from None
+    if not amount.is_finite():
+        raise AmountError(_("price %(price)r is not a number such as 249.90 or 249,90") % {"price": raw})
+    if amount < 0:
+        raise AmountError(_("price %(price)r must be zero or more") % {"price": raw})
     digits = exponent(currency)
     minor = amount.scaleb(digits)
     if minor != minor.to_integral_value():
-        raise AmountError(f"price {raw!r} has more than {digits} decimals for {currency}")
+        raise AmountError(
+            _("price %(price)r has more than %(decimals)s decimals for %(currency)s")
+            % {"price": raw, "decimals": digits, "currency": currency}
+        )
+    if minor > MAX_AMOUNT_MINOR:
+        raise AmountError(_("price %(price)r is too large") % {"price": raw})
     return int(minor)
+
+
+def _normalized(text: str, digits: int) -> str:
+    """`text` with a decimal point and no grouping (see `parse_amount`)."""
+    if digits != 3 and _GROUPED_INTEGER.match(text):
+        return text.replace(".", "").replace(",", "")
+    if _DOTS_THEN_DECIMAL_COMMA.match(text):
+        return text.replace(".", "").replace(",", ".")
+    if _COMMAS_THEN_DECIMAL_DOT.match(text):
+        return text.replace(",", "")
+    if _DECIMAL_COMMA.match(text):
+        return text.replace(",", ".")
+    return text
 
 
 def amount_decimal(amount_minor: int, currency: str) -> Decimal:

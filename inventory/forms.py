@@ -9,7 +9,7 @@ from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from core.money import parse_amount
-from inventory.catalog_csv import CatalogRow
+from inventory.catalog_csv import MAX_FILE_BYTES, CatalogFileError, CatalogRow, decode_catalog_bytes
 from inventory.services import PRODUCT_DESCRIPTION_MAX_LENGTH, PRODUCT_IMAGE_URL_MAX_LENGTH
 
 # The fields product_details_update writes; name, price, currency and variants go through the catalog import.
@@ -25,8 +25,13 @@ class ProductForm(forms.Form):
         error_messages={"invalid": _("A code has at most 32 characters and no spaces.")},
     )
     name = forms.CharField(label=_("Name"), max_length=200)
-    # Up to the most decimals a currency has (ISO 4217: 4); core.money refuses more than the chosen currency has.
-    price = forms.DecimalField(label=_("Price"), min_value=0, max_digits=14, decimal_places=4)
+    # Text, not a number input: sellers type "249,90" as often as "249.90" (core.money reads both).
+    price = forms.CharField(
+        label=_("Price"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text=_("For example 249.90 or 249,90."),
+    )
     currency = forms.RegexField(label=_("Currency"), regex=r"^[A-Za-z]{3}$", max_length=3)
     description = forms.CharField(
         label=_("Description"),
@@ -66,7 +71,7 @@ class ProductForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("price") is not None and cleaned.get("currency"):
+        if cleaned.get("price") and cleaned.get("currency"):
             try:
                 cleaned["price_minor"] = parse_amount(str(cleaned["price"]), cleaned["currency"])
             except ValueError as exc:
@@ -122,17 +127,40 @@ class StockAdjustForm(forms.Form):
 
 
 class CatalogUploadForm(forms.Form):
-    file = forms.FileField(label=_("Catalog CSV"), required=False)
-    csv_text = forms.CharField(widget=forms.HiddenInput, required=False)
+    """Step 1 uploads `file`; step 2 (confirm) posts back the text the preview showed, and the fingerprint of
+    the on-hand counts it showed."""
+
+    file = forms.FileField(
+        label=_("Catalog CSV"),
+        required=False,
+        allow_empty_file=True,  # decode_catalog_bytes says "The file is empty." in the seller's words
+        widget=forms.FileInput(attrs={"accept": ".csv,.txt,text/csv"}),
+    )
+    csv_text = forms.CharField(widget=forms.HiddenInput, required=False, strip=False)
+    on_hand_fingerprint = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        upload = cleaned.get("file")
+        if upload is None and not cleaned.get("csv_text") and "file" not in self.errors:
+            self.add_error("file", _("Choose a CSV file first."))
+            return cleaned
+        if upload is not None:
+            raw = upload.read(MAX_FILE_BYTES + 1)
+            if len(raw) > MAX_FILE_BYTES:
+                self.add_error("file", _("The file is larger than 5 MB."))
+                return cleaned
+            try:
+                cleaned["csv_text"] = decode_catalog_bytes(raw)
+            except CatalogFileError as exc:
+                self.add_error("file", exc.errors[0].message)
+        return cleaned
 
     def text(self) -> str:
-        upload = self.cleaned_data.get("file")
-        if upload is not None:
-            raw = upload.read(5 * 1024 * 1024 + 1)
-            if len(raw) > 5 * 1024 * 1024:
-                raise forms.ValidationError(_("The file is larger than 5 MB."))
-            try:
-                return str(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise forms.ValidationError(_("Save the file as UTF-8 CSV.")) from None
-        return str(self.cleaned_data.get("csv_text") or "")
+        return str(self.cleaned_data["csv_text"])
+
+    def confirmed_fingerprint(self) -> str:
+        """The fingerprint of the preview being confirmed; empty on step 1 (a new file) or without a preview."""
+        if self.cleaned_data.get("file") is not None:
+            return ""
+        return str(self.cleaned_data.get("on_hand_fingerprint") or "")

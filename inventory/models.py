@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 
 class Product(models.Model):
@@ -63,11 +64,11 @@ class StockMovement(models.Model):
     """One change of a variant's stock or reservations, with who made it and why."""
 
     class Reason(models.TextChoices):
-        IMPORT = "import", "Catalog import"
-        ADJUSTMENT = "adjustment", "Manual adjustment"
-        RESERVATION = "reservation", "Reserved for a claim"
-        RELEASE = "release", "Reservation released"
-        SALE = "sale", "Sold"
+        IMPORT = "import", _("Catalog import")
+        ADJUSTMENT = "adjustment", _("Manual adjustment")
+        RESERVATION = "reservation", _("Reserved for a claim")
+        RELEASE = "release", _("Reservation released")
+        SALE = "sale", _("Sold")
 
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="movements")
     reason = models.CharField(max_length=16, choices=Reason.choices)

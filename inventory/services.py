@@ -12,8 +12,9 @@ from django.db.models import F, Value
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from inventory.catalog_csv import CatalogFileError, CatalogRow, RowError
+from inventory.catalog_csv import CatalogFileError, CatalogRow
 from inventory.models import Product, StockMovement, Variant
+from inventory.selectors import catalog_conflicts, on_hand_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,10 @@ UNIQUE_VIOLATION = "23505"
 
 class StockError(Exception):
     """A stock change that would break `0 <= reserved <= stock_on_hand`."""
+
+
+class CatalogChangedError(Exception):
+    """The stock on hand changed between the import's preview and its confirmation: nothing was written."""
 
 
 class ProductDetailsError(Exception):
@@ -44,11 +49,14 @@ class ImportSummary:
     variants_updated: int
 
 
-def catalog_import(*, rows: list[CatalogRow], actor: str) -> ImportSummary:
-    """Upsert products and variants by code + variant label; stock is set to the file's value.
+def catalog_import(*, rows: list[CatalogRow], actor: str, expected_fingerprint: str | None = None) -> ImportSummary:
+    """Upsert products and variants by code + variant label; stock is set to the file's value (it replaces the
+    units on hand; reserved units stay reserved).
 
     All rows are checked against the database first; on any problem nothing is written and
-    CatalogFileError lists every problem with its line number.
+    CatalogFileError lists every problem with its line number. `expected_fingerprint`: the
+    `on_hand_fingerprint` of the preview the seller confirmed; if the counts it covers changed since (a sale,
+    an adjustment), CatalogChangedError is raised and nothing is written.
     """
     with transaction.atomic():
         products = {p.code.lower(): p for p in Product.objects.select_for_update()}
@@ -56,7 +64,13 @@ def catalog_import(*, rows: list[CatalogRow], actor: str) -> ImportSummary:
             (v.product.code.lower(), v.label.lower()): v
             for v in Variant.objects.select_related("product").select_for_update(of=("self",))
         }
-        _check_against_database(rows=rows, variants=variants)
+        if expected_fingerprint is not None and expected_fingerprint != on_hand_fingerprint(
+            rows=rows, variants=variants
+        ):
+            raise CatalogChangedError
+        conflicts = catalog_conflicts(rows=rows, variants=variants)
+        if conflicts:
+            raise CatalogFileError(conflicts)
 
         products_created = products_updated = variants_created = variants_updated = 0
         for row in rows:
@@ -93,25 +107,6 @@ def catalog_import(*, rows: list[CatalogRow], actor: str) -> ImportSummary:
             if delta:
                 _movement(variant, StockMovement.Reason.IMPORT, on_hand=delta, actor=actor, note=f"line {row.line}")
     return ImportSummary(products_created, products_updated, variants_created, variants_updated)
-
-
-def _check_against_database(*, rows: list[CatalogRow], variants: dict[tuple[str, str], Variant]) -> None:
-    errors: list[RowError] = []
-    sku_owner = {v.sku: key for key, v in variants.items() if v.sku}
-    for row in rows:
-        key = (row.code.lower(), row.variant.lower())
-        existing = variants.get(key)
-        if existing is not None and row.stock < existing.reserved:
-            errors.append(
-                RowError(row.line, f"stock {row.stock} is below the {existing.reserved} unit(s) reserved for buyers")
-            )
-        owner = sku_owner.get(row.sku) if row.sku else None
-        if owner is not None and owner != key:
-            errors.append(
-                RowError(row.line, f"sku {row.sku!r} already belongs to product {owner[0].upper()} {owner[1]!r}")
-            )
-    if errors:
-        raise CatalogFileError(errors)
 
 
 def stock_adjust(*, variant_id: int, on_hand_delta: int, actor: str, note: str = "") -> Variant:

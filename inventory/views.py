@@ -6,19 +6,26 @@ import csv
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.money import format_amount, input_amount
-from inventory.catalog_csv import COLUMNS, CatalogFileError, RowError, parse_catalog_csv
+from core.money import input_amount
+from inventory.catalog_csv import COLUMNS, CatalogFileError, parse_catalog_csv
+from inventory.catalog_sample import catalog_sample_csv
 from inventory.forms import DETAIL_FIELDS, CatalogUploadForm, ProductForm, StockAdjustForm, VariantFormSet, catalog_rows
 from inventory.models import Product, StockMovement, Variant
-from inventory.selectors import product_list
-from inventory.services import ProductDetailsError, StockError, catalog_import, product_details_update, stock_adjust
+from inventory.selectors import catalog_import_preview, product_list
+from inventory.services import (
+    CatalogChangedError,
+    ProductDetailsError,
+    StockError,
+    catalog_import,
+    product_details_update,
+    stock_adjust,
+)
 from tenants.views import seller_of, staff_required
 
 
@@ -36,7 +43,7 @@ def products(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in ACTIVE_FILTERS else ""
     rows = [
-        {"product": p, "price": format_amount(p.price_minor, p.currency), "variants": list(p.variants.all())}
+        {"product": p, "variants": list(p.variants.all())}
         for p in product_list(search=search, active=ACTIVE_FILTERS.get(status))
     ]
     template = "inventory/_product_rows.html" if request.htmx else "inventory/products.html"  # type: ignore[attr-defined]
@@ -180,31 +187,50 @@ def stock_adjust_view(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def catalog_import_view(request: HttpRequest) -> HttpResponse:
-    """Step 1: upload → every row checked, errors listed by line, nothing written. Step 2: confirm → import."""
-    form = CatalogUploadForm(request.POST or None, request.FILES or None)
+    """Step 1: upload → every row checked, errors listed by line, and a preview of what changes (prices, on-hand
+    before → after); nothing written. Step 2: confirm → import, unless the on-hand counts changed since the
+    preview (then the fresh preview is shown again)."""
+    form = CatalogUploadForm(request.POST if request.method == "POST" else None, request.FILES or None)
     context: dict[str, Any] = {"form": form}
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "inventory/import.html", context)
+    text = form.text()
+    try:
+        rows = parse_catalog_csv(text)
+    except CatalogFileError as exc:
+        return render(request, "inventory/import.html", {**context, "errors": exc.errors})
+    fingerprint = form.confirmed_fingerprint()
+    if request.POST.get("confirm") == "1" and fingerprint:
         try:
-            text = form.text()
-            rows = parse_catalog_csv(text)
-            if request.POST.get("confirm") == "1":
-                summary = catalog_import(rows=rows, actor=_actor(request))
-                messages.success(
-                    request,
-                    _("Imported: %(created)s products created, %(updated)s updated, %(variants)s variants created.")
-                    % {
-                        "created": summary.products_created,
-                        "updated": summary.products_updated,
-                        "variants": summary.variants_created,
-                    },
-                )
-                return redirect("products")
-            context.update(rows=rows, csv_text=text)
+            summary = catalog_import(rows=rows, actor=_actor(request), expected_fingerprint=fingerprint)
         except CatalogFileError as exc:
-            context["errors"] = exc.errors
-        except ValidationError as exc:
-            context["errors"] = [RowError(1, " ".join(exc.messages))]
+            return render(request, "inventory/import.html", {**context, "errors": exc.errors})
+        except CatalogChangedError:
+            context["stock_changed"] = True
+        else:
+            messages.success(
+                request,
+                _("Imported: %(created)s products created, %(updated)s updated, %(variants)s variants created.")
+                % {
+                    "created": summary.products_created,
+                    "updated": summary.products_updated,
+                    "variants": summary.variants_created,
+                },
+            )
+            return redirect("products")
+    preview = catalog_import_preview(rows=rows)
+    context.update(preview=preview, csv_text=text, errors=preview.conflicts)
     return render(request, "inventory/import.html", context)
+
+
+@staff_required
+def catalog_sample(request: HttpRequest) -> HttpResponse:
+    """A sample catalog in the seller's currency, with names in the dashboard's language: a file to start from."""
+    response = HttpResponse(
+        catalog_sample_csv(currency=seller_of(request).currency), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="catalog-sample.csv"'
+    return response
 
 
 @staff_required

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import string
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,70 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
     "button_pay": {"es": "Pagar ahora", "en": "Pay now", "pt": "Pagar agora"},
     "button_cart": {"es": "Ver mi carrito", "en": "View my cart", "pt": "Ver meu carrinho"},
 }
+
+# The placeholders each template is filled with (messenger.compose): any other reaches the buyer as written,
+# so the settings page refuses it. The buttons and the sold-out line are filled with nothing.
+REPLY_PLACEHOLDERS = ("items", "minutes", "seller", "buyer", "position", "why", "cart_url")
+TEMPLATE_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
+    "claim": REPLY_PLACEHOLDERS,
+    "claim_added": REPLY_PLACEHOLDERS,
+    "waitlisted": REPLY_PLACEHOLDERS,
+    "claim_rejected": REPLY_PLACEHOLDERS,
+    "promoted": REPLY_PLACEHOLDERS,
+    "cancelled": REPLY_PLACEHOLDERS,
+    "expired": REPLY_PLACEHOLDERS,
+    "paid": REPLY_PLACEHOLDERS,
+    "question": ("product", "price", "availability"),
+    "question_available": ("variants",),
+    "question_sold_out": (),
+    "order_status": ("seller", "status"),
+    "button_pay": (),
+    "button_cart": (),
+}
+# Messenger's limit for a button's title; the other texts go in a button template (640) or a message.
+BUTTON_TITLE_MAX = 20
+BUTTON_TEMPLATES = frozenset({"button_pay", "button_cart"})
+
+
+@dataclass(frozen=True)
+class TemplateProblem:
+    """Why a seller's text cannot be used. `kind`: "unknown" (a placeholder this template is not filled with,
+    in `placeholder`), "format" (a placeholder with a format spec or conversion, "{items!r}"), "brace" (a
+    brace that is not closed or not opened), "too_long" (over `limit` characters)."""
+
+    kind: str
+    placeholder: str = ""
+    limit: int = 0
+
+
+def template_limit(name: str) -> int:
+    return BUTTON_TITLE_MAX if name in BUTTON_TEMPLATES else BUTTON_TEXT_MAX
+
+
+def template_problems(*, name: str, text: str) -> list[TemplateProblem]:
+    """Everything that stops `text` from being the seller's wording of template `name`; empty when it is fine.
+    Doubled braces ({{ and }}) are literal braces, as in str.format."""
+    problems: list[TemplateProblem] = []
+    allowed = set(TEMPLATE_PLACEHOLDERS[name])
+    try:
+        fields = [(field, spec, conversion) for _literal, field, spec, conversion in string.Formatter().parse(text)]
+    except ValueError:
+        problems.append(TemplateProblem("brace"))
+        fields = []
+    seen: set[str] = set()
+    for field, spec, conversion in fields:
+        if field is None or field in seen:
+            continue
+        seen.add(field)
+        if field not in allowed:
+            problems.append(TemplateProblem("unknown", placeholder=field))
+        elif spec or conversion:
+            problems.append(TemplateProblem("format", placeholder=field))
+    limit = template_limit(name)
+    if len(text) > limit:
+        problems.append(TemplateProblem("too_long", limit=limit))
+    return problems
+
 
 ORDER_STATUS_WORDS: dict[str, dict[str, str]] = {
     "open": {"es": "pendiente de pago", "en": "waiting for payment", "pt": "aguardando pagamento"},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
@@ -10,8 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants.models import HoldStart, IntentEngine, Language, PageBinding, PaymentProvider, Platform, Seller
 from tenants.services import SellerSettings
-
-TEMPLATE_LANGUAGES = {code for code, _label in Language.choices}
 
 
 class SellerSettingsForm(forms.Form):
@@ -35,31 +32,10 @@ class SellerSettingsForm(forms.Form):
     stripe_account_id = forms.RegexField(
         label=_("Stripe connected account"), regex=r"^(acct_[A-Za-z0-9]+)?$", required=False, max_length=64
     )
-    message_templates = forms.CharField(
-        label=_("Message templates (JSON: name → language → text)"),
-        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
-        required=False,
-    )
 
     @classmethod
     def for_seller(cls, seller: Seller, data: Any = None) -> SellerSettingsForm:
-        initial = {name: getattr(seller, name) for name in cls.base_fields if name != "message_templates"}
-        initial["message_templates"] = json.dumps(seller.message_templates or {}, ensure_ascii=False, indent=2)
-        return cls(data=data, initial=initial)
-
-    def clean_message_templates(self) -> dict[str, dict[str, str]]:
-        raw = self.cleaned_data["message_templates"].strip() or "{}"
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(_("Not valid JSON: %(error)s"), params={"error": exc.msg}) from None
-        if not isinstance(value, dict) or not all(
-            isinstance(texts, dict)
-            and all(lang in TEMPLATE_LANGUAGES and isinstance(text, str) for lang, text in texts.items())
-            for texts in value.values()
-        ):
-            raise forms.ValidationError(_('Use {"template name": {"es": "text", "en": "text", "pt": "text"}}.'))
-        return value
+        return cls(data=data, initial={name: getattr(seller, name) for name in cls.base_fields})
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -79,7 +55,6 @@ class SellerSettingsForm(forms.Form):
             answer_questions=data["answer_questions"],
             payment_provider=data["payment_provider"],
             stripe_account_id=data["stripe_account_id"] or "",
-            message_templates=data["message_templates"],
         )
 
 

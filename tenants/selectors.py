@@ -69,3 +69,14 @@ def seller_absolute_url(*, seller: Seller, path: str) -> str:
 def public_absolute_url(*, path: str) -> str:
     """A link to the public host (webhooks, the platform admin): the first of PUBLIC_HOSTS."""
     return absolute_url(host=settings.PUBLIC_HOSTS[0], path=path)
+
+
+def custom_message_count(*, seller: Seller) -> int:
+    """How many messages to buyers (message × language) the seller wrote in their own words."""
+    return sum(
+        1
+        for by_language in (seller.message_templates or {}).values()
+        if isinstance(by_language, dict)
+        for text in by_language.values()
+        if isinstance(text, str) and text.strip()
+    )

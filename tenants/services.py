@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -188,7 +189,8 @@ def page_binding_set_token(*, binding: PageBinding, token: str) -> None:
 
 @dataclass(frozen=True)
 class SellerSettings:
-    """What a seller's owner may change from the dashboard's settings page."""
+    """What a seller's owner may change from the dashboard's settings page (the messages to buyers have their
+    own page and service, `seller_message_templates_update`)."""
 
     default_language: str
     hold_minutes: int
@@ -199,7 +201,6 @@ class SellerSettings:
     answer_questions: bool
     payment_provider: str
     stripe_account_id: str
-    message_templates: dict[str, dict[str, str]]
 
 
 def seller_settings_update(*, seller: Seller, values: SellerSettings) -> Seller:
@@ -214,8 +215,32 @@ def seller_settings_update(*, seller: Seller, values: SellerSettings) -> Seller:
         answer_questions=values.answer_questions,
         payment_provider=values.payment_provider,
         stripe_account_id=values.stripe_account_id.strip(),
-        message_templates=values.message_templates,
     )
+    return Seller.objects.get(pk=seller.pk)
+
+
+def seller_message_templates_update(*, seller: Seller, language: str, texts: Mapping[str, str | None]) -> Seller:
+    """Set the owner's wording of messages to buyers in one `language`: `texts` maps a message name to its new
+    text, or to None to go back to the default wording. Other messages and languages stay as they are.
+
+    The caller has checked the texts (placeholders, length: messenger knows what each message is filled
+    with). The seller row is locked while its templates are merged, so two owners saving different languages
+    at once both keep their changes.
+    """
+    with transaction.atomic():
+        current = Seller.objects.select_for_update().values_list("message_templates", flat=True).get(pk=seller.pk)
+        templates: dict[str, dict[str, str]] = {
+            name: dict(by_language) for name, by_language in (current or {}).items() if isinstance(by_language, dict)
+        }
+        for name, text in texts.items():
+            by_language = templates.setdefault(name, {})
+            if text is None:
+                by_language.pop(language, None)
+            else:
+                by_language[language] = text
+            if not by_language:
+                del templates[name]
+        Seller.objects.filter(pk=seller.pk).update(message_templates=templates)
     return Seller.objects.get(pk=seller.pk)
 
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from livestreams.selectors import live_on_air, live_totals
 from tenants.forms import PageConnectionForm, SellerSettingsForm
 from tenants.models import Seller
+from tenants.selectors import custom_message_count
 from tenants.services import ProvisioningError, page_connection_save, page_connections, seller_settings_update
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
@@ -84,7 +85,13 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/settings.html",
-        {"form": form, "pages": page_connections(seller=seller), "page_form": PageConnectionForm(), "seller": seller},
+        {
+            "form": form,
+            "pages": page_connections(seller=seller),
+            "page_form": PageConnectionForm(),
+            "seller": seller,
+            "custom_messages": custom_message_count(seller=seller),
+        },
     )
 
 

@@ -51,7 +51,12 @@ def test_dashboard_speaks_spanish_by_default_and_english_on_request(owner_client
     assert "<h1>Products</h1>" in owner_client.get("/products/").content.decode()
 
 
-def test_owner_saves_hold_limits_engine_and_templates(owner_client: Client, seller_a: Seller) -> None:
+def test_owner_saves_hold_limits_and_engine_and_the_messages_to_buyers_stay(
+    owner_client: Client, seller_a: Seller
+) -> None:
+    """The messages have their own page now: saving the settings leaves them as they are."""
+    Seller.objects.filter(pk=seller_a.pk).update(message_templates={"claim": {"pt": "Separado! {items}"}})
+
     response = owner_client.post(
         "/settings/",
         {
@@ -64,7 +69,6 @@ def test_owner_saves_hold_limits_engine_and_templates(owner_client: Client, sell
             "answer_questions": "on",
             "payment_provider": "stripe",
             "stripe_account_id": "acct_123ABC",
-            "message_templates": '{"claim_reserved": {"pt": "Separado!"}}',
         },
     )
 
@@ -76,7 +80,7 @@ def test_owner_saves_hold_limits_engine_and_templates(owner_client: Client, sell
         "stripe",
         "acct_123ABC",
     )
-    assert seller_a.message_templates == {"claim_reserved": {"pt": "Separado!"}}
+    assert seller_a.message_templates == {"claim": {"pt": "Separado! {items}"}}
 
 
 def test_stripe_without_a_connected_account_is_refused(owner_client: Client, seller_a: Seller) -> None:
@@ -91,7 +95,6 @@ def test_stripe_without_a_connected_account_is_refused(owner_client: Client, sel
             "intent_engine": "local",
             "payment_provider": "stripe",
             "stripe_account_id": "",
-            "message_templates": "{}",
         },
     )
 

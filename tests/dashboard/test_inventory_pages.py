@@ -121,7 +121,9 @@ def test_stock_cannot_be_adjusted_below_what_buyers_hold(owner_client: Client) -
 def test_csv_import_lists_every_bad_row_and_writes_nothing(owner_client: Client) -> None:
     csv = "code,name,price,currency,variant,sku,stock\nA1,Top,10.00,MXN,M,,2\nA2,,abc,MXN,M,,-1\n"
 
-    response = owner_client.post("/products/import/", {"file": SimpleUploadedFile("c.csv", csv.encode())})
+    response = owner_client.post(
+        "/products/import/", {"file": SimpleUploadedFile("c.csv", csv.encode())}, HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     page = response.content.decode()
     assert "name is empty" in page and "is not a number" in page and "must be zero or more" in page
@@ -135,7 +137,10 @@ def test_csv_import_shows_the_rows_then_writes_them_on_confirm(owner_client: Cli
     preview = owner_client.post("/products/import/", {"file": SimpleUploadedFile("c.csv", csv.encode())})
     with schema_context("seller_a"):
         assert not Product.objects.exists()
-    confirmed = owner_client.post("/products/import/", {"csv_text": csv, "confirm": "1"})
+    fingerprint = preview.context["preview"].fingerprint
+    confirmed = owner_client.post(
+        "/products/import/", {"csv_text": csv, "on_hand_fingerprint": fingerprint, "confirm": "1"}
+    )
 
     assert "A1-L" in preview.content.decode()
     assert confirmed.status_code == 302

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import translation
 from django_tenants.utils import schema_context
 
 from inventory.models import Product
+from payments.templatetags.payments_tags import money
 from tenants.models import Seller
 from tests.dashboard.conftest import HOST_A
 from tests.factories import make_product
@@ -219,3 +222,34 @@ def test_product_list_marks_off_sale_products_and_filters_by_on_or_off_sale(owne
     assert "Vestido lino" in off_sale and "Blusa satinada" not in off_sale
     assert "Blusa satinada" in on_sale and "Vestido lino" not in on_sale
     assert "Fuera de venta</span>" in owner_client.get("/products/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+
+def test_the_edit_form_shows_the_price_with_the_currencys_decimals(owner_client: Client, seller_a: Seller) -> None:
+    with schema_context("seller_a"):
+        make_product(code="A14", name="Jeans mom fit", price_minor=44900)
+        Product.objects.create(code="C1", name="Polera", price_minor=5000, currency="CLP")
+
+    jeans = owner_client.get("/products/A14/").content.decode()
+    polera = owner_client.get("/products/C1/").content.decode()
+
+    assert re.search(r'<input[^>]*name="price"[^>]*value="449.00"', jeans), "the price input should read 449.00"
+    assert re.search(r'<input[^>]*name="price"[^>]*value="5000"', polera), "a CLP price has no decimals"
+
+
+def test_a_price_typed_with_a_decimal_comma_is_saved(owner_client: Client, a12: Product) -> None:
+    response = owner_client.post("/products/A12/", edit_form(price="459,90"))
+
+    assert response.status_code == 302
+    with schema_context("seller_a"):
+        assert Product.objects.get(code="A12").price_minor == 45990
+
+
+def test_the_product_list_shows_prices_as_money_in_the_sellers_language(owner_client: Client, a12: Product) -> None:
+    with schema_context("seller_a"):
+        make_product(code="B9", name="Chamarra", price_minor=134700)
+
+    page = owner_client.get("/products/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    with translation.override("es"):
+        assert money(134700, "MXN") in page
+        assert money(29900, "MXN") in page

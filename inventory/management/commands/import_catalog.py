@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 from django_tenants.utils import schema_context
 
-from inventory.catalog_csv import COLUMNS, CatalogFileError, parse_catalog_csv
+from inventory.catalog_csv import COLUMNS, CatalogFileError, decode_catalog_bytes, parse_catalog_csv
 from inventory.services import catalog_import
 from tenants.models import Seller
 
@@ -22,21 +22,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--schema", required=True, help="The seller's schema name.")
-        parser.add_argument("file", help="Path of the CSV file (UTF-8).")
+        parser.add_argument(
+            "file", help="Path of the CSV file (UTF-8, UTF-16 or Windows-1252; commas, semicolons or tabs)."
+        )
 
+    @no_translations  # an operator's command: its messages stay in English whatever the default language
     def handle(self, *args: Any, **options: Any) -> None:
         schema = options["schema"]
         if not Seller.objects.filter(schema_name=schema).exists():
             raise CommandError(f"No seller has the schema {schema!r}; create it with create_seller first.")
         path = Path(options["file"])
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except FileNotFoundError:
             raise CommandError(f"The file {path} does not exist.") from None
-        except UnicodeDecodeError:
-            raise CommandError(f"The file {path} is not UTF-8 text.") from None
         try:
-            rows = parse_catalog_csv(text)
+            rows = parse_catalog_csv(decode_catalog_bytes(raw))
             with schema_context(schema):
                 summary = catalog_import(rows=rows, actor=f"system:import_catalog:{path.name}")
         except CatalogFileError as exc:
