@@ -46,6 +46,9 @@ from payments.selectors import StockLevel, stock_levels
 from tenants.models import IntentEngine, Seller
 from tenants.selectors import seller_of_schema
 
+# The decision of a comment the prefilter let through to the feed only: not a claim, final.
+CHATTER = IntentResult(intent="other", items=(), confidence=1.0, engine="prefilter")
+
 
 @dataclass
 class ClaimOutcome:
@@ -98,7 +101,7 @@ def comments_claim(
             needs_review=needs_review,
             engine=result.engine,
             confidence=result.confidence,
-            latency_ms=max(0.0, (time.time() - comment.received_at.timestamp()) * 1000),
+            latency_ms=_latency_ms(comment),
             live_id=live.pk if live is not None else None,
         )
         if comment.decided_at is None:
@@ -137,16 +140,30 @@ def comments_claim(
 def comments_decide(*, schema_name: str, comments: list[Comment]) -> None:
     """Decide comments on a live before they are stored (`comments_store(decide=…)`), so each is stored with its
     decision in the same statement: the claims stage's usual case. `comments_claim` then acts on the stored
-    decision as it does for a redelivered comment."""
+    decision as it does for a redelivered comment. A comment the ingest prefilter let through to the feed only
+    (not a candidate) is final at once: chatter (intent "other", engine "prefilter"), never "pending"."""
     if not comments:
         return
     now = timezone.now()
+    candidates = []
+    for comment in comments:
+        if comment.is_candidate:
+            candidates.append(comment)
+        else:
+            _keep_decision(comment, CHATTER, False, None, latency_ms=_latency_ms(comment), now=now)
+    if not candidates:
+        return
     seller = seller_of_schema(schema_name)
-    for comment, featured in zip(comments, _featured_at(comments, [c.live_session for c in comments]), strict=True):
+    for comment, featured in zip(
+        candidates, _featured_at(candidates, [c.live_session for c in candidates]), strict=True
+    ):
         context = LiveContext(products=_catalog(schema_name), featured=featured)
         result, needs_review, review_reason = _decision_for(comment, context=context, seller=seller)
-        latency_ms = max(0.0, (time.time() - comment.received_at.timestamp()) * 1000)
-        _keep_decision(comment, result, needs_review, review_reason, latency_ms=latency_ms, now=now)
+        _keep_decision(comment, result, needs_review, review_reason, latency_ms=_latency_ms(comment), now=now)
+
+
+def _latency_ms(comment: Comment) -> float:
+    return max(0.0, (time.time() - comment.received_at.timestamp()) * 1000)
 
 
 def _keep_decision(
