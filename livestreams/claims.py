@@ -58,6 +58,7 @@ class ClaimOutcome:
     intent: str
     needs_review: bool
     engine: str = "local"
+    review_reason: str = ""
     confidence: float = 0.0
     latency_ms: float | None = None
     live_id: int | None = None
@@ -100,6 +101,7 @@ def comments_claim(
             intent=result.intent,
             needs_review=needs_review,
             engine=result.engine,
+            review_reason=review_reason or "",
             confidence=result.confidence,
             latency_ms=_latency_ms(comment),
             live_id=live.pk if live is not None else None,
@@ -456,6 +458,7 @@ def _publish(
             "engine": outcome.engine,
             "confidence": outcome.confidence,
             "needs_review": outcome.needs_review,
+            "review_reason": outcome.review_reason,
             "items": (outcome.decision or {}).get("items", []),
             "latency_ms": round(outcome.latency_ms, 1) if outcome.latency_ms is not None else None,
         }

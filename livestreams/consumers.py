@@ -59,4 +59,5 @@ def _feed_payload(comment: Comment) -> dict[str, object]:
         "intent": comment.intent,
         "engine": (comment.parse_result or {}).get("engine", ""),
         "needs_review": comment.needs_review,
+        "review_reason": comment.review_reason,
     }
