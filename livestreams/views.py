@@ -145,7 +145,7 @@ def live_control(request: HttpRequest, live_id: int) -> HttpResponse:
                 "claims": _("Claims"),
                 "sales": _("Units sold"),
                 "no_claims_yet": _("No claims yet"),
-                "chart_summary": _("Last %(minutes)s minutes: %(claims)s claims, %(sales)s units sold"),
+                "since": _("since %(time)s"),
             },
         },
     }

@@ -271,16 +271,14 @@
         svg.append(rect);
       });
     });
-    var ticks = series.length === 1 ? [0] : [0, Math.floor((series.length - 1) / 2), series.length - 1];
-    ticks.forEach(function (i, n) {
-      var x = left + i * slot + slot / 2;
-      var anchor = ticks.length === 1 ? "start" : n === 0 ? "start" : n === ticks.length - 1 ? "end" : "middle";
-      if (anchor === "start") x = left + i * slot;
-      if (anchor === "end") x = Math.min(W - right, left + (i + 1) * slot);
-      svg.append(node("text", { x: x, y: H - bottom + 16, "text-anchor": anchor, class: "tick" }, hhmm(series[i].at)));
-    });
-    document.getElementById("chart-summary").textContent =
-      format(text.chart_summary, { minutes: series.length, claims: totalClaims, sales: totalSales });
+    /* A time under every few bars, never closer than ~46 px: they do not overlap on a phone. */
+    var every = Math.max(1, Math.ceil(46 / slot));
+    for (var i = 0; i < series.length; i += every) {
+      var x = Math.min(W - right - 15, Math.max(left + 15, left + i * slot + slot / 2));
+      svg.append(node("text", { x: x, y: H - bottom + 16, "text-anchor": "middle", class: "tick" }, hhmm(series[i].at)));
+    }
+    document.getElementById("chart-summary").textContent = text.claims + ": " + totalClaims + " · " + text.sales + ": " +
+      totalSales + " · " + format(text.since, { time: hhmm(series[0].at) });
   }
 
   /* ---- events and recovery ---- */
