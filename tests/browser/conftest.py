@@ -108,8 +108,10 @@ def log_in(page: Page, *, email: str, password: str, path: str = "/") -> None:
 
 
 def assert_fits_viewport(page: Page) -> None:
-    """Nothing on the page makes it scroll sideways (the phone journeys' layout promise)."""
-    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    """Nothing on the page makes it scroll sideways (the phone journeys' layout promise). Measured against the
+    layout viewport (`clientWidth`): with `is_mobile`, Chromium zooms out to show a page that is too wide and
+    `window.innerWidth` grows with it, so comparing with innerWidth would pass any page."""
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert widths[0] <= widths[1], f"{page.url} is {widths[0]} px wide in a {widths[1]} px viewport"
 
 

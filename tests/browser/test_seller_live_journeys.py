@@ -19,12 +19,14 @@ import httpx
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import Browser, Page, expect
 
 from inventory.models import Product, StockMovement
+from livestreams import control
 from livestreams.meta_payloads import encode, feed_comment_change, page_delivery, sign
-from livestreams.models import LiveSession
+from livestreams.models import Comment, LiveSession
 from payments.models import Order
 from tenants.models import PageBinding, Seller
 from tenants.services import seller_provision
@@ -278,4 +280,43 @@ def test_a_seller_runs_a_live_resolves_a_review_ends_it_and_settles_its_orders(
         assert Order.objects.get(pk=orders[f"{tag}-bea"]).status == Order.Status.PAID
         sale = StockMovement.objects.get(reason=StockMovement.Reason.SALE, variant=variant_l)
         assert sale.actor == shop.email
+    page.context.close()
+
+
+@pytest.mark.parametrize("journey", JOURNEYS)
+def test_the_lives_and_orders_lists_fit_the_screen_with_long_names_and_many_rows(
+    chromium: Browser, shop: Shop, journey: Journey
+) -> None:
+    with schema_context(shop.seller.schema_name):
+        if not LiveSession.objects.filter(title__startswith="facebook live sim").exists():
+            product = Product.objects.get(code="K1")
+            variant = product.variants.get(label="M")
+            live = LiveSession.objects.create(
+                platform="facebook",
+                page_external_id=shop.page_id,
+                platform_video_id="1796180951194",
+                title="facebook live sim1796180951194 — Colección primavera verano",
+                status=LiveSession.Status.ENDED,
+                started_at=timezone.now(),
+                ended_at=timezone.now(),
+            )
+            for n in range(12):
+                comment = Comment.objects.create(
+                    live_session=live,
+                    platform="facebook",
+                    external_id=f"fit-{n}",
+                    author_platform_id=f"psid-1796180951194{n:03d}",
+                    author_name=f"María Fernanda de los Ángeles {n}",
+                    text="quiero",
+                    received_at=timezone.now(),
+                )
+                control.review_resolve(comment_id=comment.pk, variant_id=variant.pk, quantity=1, actor="test")
+    page = open_page(chromium, base_url=shop.base_url, journey=journey)
+    log_in(page, email=shop.email, password=OWNER_PASSWORD, path="/lives/")
+
+    for path in ("/lives/", "/orders/", "/orders/?status=waitlist_only"):
+        page.goto(path)
+        expect(page.locator("h1")).to_be_visible()
+        assert_fits_viewport(page)
+    shot(page, f"journey-{journey.id}-08-lists-fit")
     page.context.close()
