@@ -49,6 +49,9 @@ from tenants.selectors import seller_of_schema
 
 log = get_logger(__name__)
 
+# The decision of a comment the prefilter let through to the feed only: not a claim, final.
+CHATTER = IntentResult(intent="other", items=(), confidence=1.0, engine="prefilter")
+
 
 @dataclass
 class ClaimOutcome:
@@ -58,6 +61,7 @@ class ClaimOutcome:
     intent: str
     needs_review: bool
     engine: str = "local"
+    review_reason: str = ""
     confidence: float = 0.0
     latency_ms: float | None = None
     live_id: int | None = None
@@ -100,8 +104,9 @@ def comments_claim(
             intent=result.intent,
             needs_review=needs_review,
             engine=result.engine,
+            review_reason=review_reason or "",
             confidence=result.confidence,
-            latency_ms=max(0.0, (time.time() - comment.received_at.timestamp()) * 1000),
+            latency_ms=_latency_ms(comment),
             live_id=live.pk if live is not None else None,
         )
         if comment.decided_at is None:
@@ -140,16 +145,30 @@ def comments_claim(
 def comments_decide(*, schema_name: str, comments: list[Comment]) -> None:
     """Decide comments on a live before they are stored (`comments_store(decide=…)`), so each is stored with its
     decision in the same statement: the claims stage's usual case. `comments_claim` then acts on the stored
-    decision as it does for a redelivered comment."""
+    decision as it does for a redelivered comment. A comment the ingest prefilter let through to the feed only
+    (not a candidate) is final at once: chatter (intent "other", engine "prefilter"), never "pending"."""
     if not comments:
         return
     now = timezone.now()
+    candidates = []
+    for comment in comments:
+        if comment.is_candidate:
+            candidates.append(comment)
+        else:
+            _keep_decision(comment, CHATTER, False, None, latency_ms=_latency_ms(comment), now=now)
+    if not candidates:
+        return
     seller = seller_of_schema(schema_name)
-    for comment, featured in zip(comments, _featured_at(comments, [c.live_session for c in comments]), strict=True):
+    for comment, featured in zip(
+        candidates, _featured_at(candidates, [c.live_session for c in candidates]), strict=True
+    ):
         context = LiveContext(products=_catalog(schema_name), featured=featured)
         result, needs_review, review_reason = _decision_for(comment, context=context, seller=seller)
-        latency_ms = max(0.0, (time.time() - comment.received_at.timestamp()) * 1000)
-        _keep_decision(comment, result, needs_review, review_reason, latency_ms=latency_ms, now=now)
+        _keep_decision(comment, result, needs_review, review_reason, latency_ms=_latency_ms(comment), now=now)
+
+
+def _latency_ms(comment: Comment) -> float:
+    return max(0.0, (time.time() - comment.received_at.timestamp()) * 1000)
 
 
 def _keep_decision(
@@ -456,6 +475,7 @@ def _publish(
             "engine": outcome.engine,
             "confidence": outcome.confidence,
             "needs_review": outcome.needs_review,
+            "review_reason": outcome.review_reason,
             "items": (outcome.decision or {}).get("items", []),
             "latency_ms": round(outcome.latency_ms, 1) if outcome.latency_ms is not None else None,
         }

@@ -55,4 +55,9 @@ def _feed_payload(comment: Comment) -> dict[str, object]:
         "text": comment.text,
         "received_at": comment.received_at.isoformat(),
         "is_candidate": comment.is_candidate,
+        # Decided as it was stored (chatter is final at once; a candidate's "decision" event follows).
+        "intent": comment.intent,
+        "engine": (comment.parse_result or {}).get("engine", ""),
+        "needs_review": comment.needs_review,
+        "review_reason": comment.review_reason,
     }

@@ -6,9 +6,10 @@ facts. Delivery to browsers is best effort (a dropped socket re-reads what it mi
 layer failure never fails the stage.
 
 Events (name → payload keys):
-- comment: id, live_id, author_name, text, received_at, is_candidate
-- decision: comment_id, live_id, intent, engine, confidence, needs_review, items [{code, variant_label, requested,
-  reserved, waitlisted, status, reason}], latency_ms
+- comment: id, live_id, author_name, text, received_at, is_candidate, intent, engine, needs_review, review_reason
+  (as stored: chatter is final, intent "other" by the "prefilter"; a candidate's decision event follows)
+- decision: comment_id, live_id, intent, engine, confidence, needs_review, review_reason, items [{code,
+  variant_label, requested, reserved, waitlisted, status, reason}], latency_ms
 - stock: variants [{variant_id, code, variant, stock_on_hand, reserved, available}]
 - message: id, kind, recipient_id, status, last_error_code
 - order: id, status, total_minor, currency

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 
 class Platform(models.TextChoices):
@@ -15,9 +16,9 @@ class Platform(models.TextChoices):
 
 class LiveSession(models.Model):
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        LIVE = "live", "Live"
-        ENDED = "ended", "Ended"
+        SCHEDULED = "scheduled", pgettext_lazy("live status", "Scheduled")
+        LIVE = "live", pgettext_lazy("live status", "On air")
+        ENDED = "ended", pgettext_lazy("live status", "Ended")
 
     platform = models.CharField(max_length=16, choices=Platform.choices)
     page_external_id = models.CharField(max_length=64)
@@ -84,14 +85,15 @@ class Comment(models.Model):
     """One viewer comment or inbound message, stored once per platform external id."""
 
     class Intent(models.TextChoices):
-        PURCHASE = "purchase", "Purchase"
-        QUESTION = "question", "Question"
-        CANCEL = "cancel", "Cancel"
-        OTHER = "other", "Other"
+        PURCHASE = "purchase", pgettext_lazy("comment intent", "Purchase")
+        QUESTION = "question", pgettext_lazy("comment intent", "Question")
+        CANCEL = "cancel", pgettext_lazy("comment intent", "Cancel")
+        # Not a claim: chatter the ingest prefilter let through to the feed only, or the engine's "other".
+        OTHER = "other", pgettext_lazy("comment intent", "Chatter")
 
     class Kind(models.TextChoices):
-        COMMENT = "comment", "Comment on the live"
-        MESSAGE = "message", "Private message"
+        COMMENT = "comment", pgettext_lazy("comment kind", "Comment on the live")
+        MESSAGE = "message", pgettext_lazy("comment kind", "Private message")
 
     live_session = models.ForeignKey(
         LiveSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="comments"

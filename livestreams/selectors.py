@@ -9,26 +9,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMinute
-from django.utils.translation import gettext_lazy as _
 
 from config.db_rows import columns, select_models_later
 from core.money import format_amount
-from inventory.models import Product, Variant
+from inventory.models import Product
+from livestreams.labels import label
 from livestreams.models import Comment, LiveSession
 from messenger.models import OutboundMessage
 from payments.models import Order, Reservation
 
 FEED_SIZE = 50
 RECOVERY_LIMIT = 500
-INTENT_LABELS = {
-    "purchase": _("claim"),
-    "question": _("question"),
-    "cancel": _("cancel"),
-    "other": _("noise"),
-    "": _("pending"),
-}
+HELD = [Reservation.Status.RESERVED, Reservation.Status.PAID]
+
+
+def _holding_units() -> Exists:
+    """An order with units held or paid in it: a cart that only waits on a waitlist is not an order (yet)."""
+    return Exists(Reservation.objects.filter(order=OuterRef("pk"), status__in=HELD))
 
 
 @dataclass(frozen=True)
@@ -41,10 +40,6 @@ class LiveRow:
     paid_minor: int
     claimed_minor: int
     currency: str
-
-    @property
-    def paid(self) -> str:
-        return format_amount(self.paid_minor, self.currency)
 
 
 def live_list(*, currency: str, status: str = "") -> list[LiveRow]:
@@ -59,7 +54,7 @@ def live_list(*, currency: str, status: str = "") -> list[LiveRow]:
     }
     order_counts = {
         row["live_session_id"]: row
-        for row in Order.objects.filter(live_session_id__in=ids)
+        for row in Order.objects.filter(_holding_units(), live_session_id__in=ids)
         .values("live_session_id")
         .annotate(total=Count("id"), paid=Count("id", filter=Q(status=Order.Status.PAID)))
     }
@@ -110,11 +105,13 @@ def comment_as_dict(comment: Comment) -> dict[str, Any]:
         "text": comment.text,
         "received_at": comment.received_at.isoformat(),
         "intent": comment.intent,
-        "label": str(INTENT_LABELS.get(comment.intent, comment.intent)),
+        "label": label("intent", comment.intent),
         "engine": parse_result.get("engine", ""),
+        "engine_label": label("engine", parse_result.get("engine", "")) if parse_result.get("engine") else "",
         "confidence": parse_result.get("confidence"),
         "needs_review": comment.needs_review,
         "review_reason": comment.review_reason,
+        "review_reason_label": label("review_reason", comment.review_reason) if comment.needs_review else "",
         "items": [
             {
                 "code": r.variant.product.code,
@@ -122,6 +119,7 @@ def comment_as_dict(comment: Comment) -> dict[str, Any]:
                 "reserved": r.quantity if r.status in ("reserved", "paid") else 0,
                 "waitlisted": r.quantity if r.status == "waitlisted" else 0,
                 "status": r.status,
+                "status_label": label("item_status", r.status),
             }
             for r in reservations
         ]
@@ -178,7 +176,8 @@ class ProductState:
     product_id: int
     code: str
     name: str
-    price: str
+    price_minor: int
+    currency: str
     variants: tuple[VariantState, ...]
 
     @property
@@ -201,7 +200,8 @@ def live_products(*, live_id: int) -> list[ProductState]:
             product_id=p.pk,
             code=p.code,
             name=p.name,
-            price=format_amount(p.price_minor, p.currency),
+            price_minor=p.price_minor,
+            currency=p.currency,
             variants=tuple(
                 VariantState(
                     variant_id=v.pk,
@@ -220,12 +220,46 @@ def live_products(*, live_id: int) -> list[ProductState]:
 
 
 def live_messages(*, live_id: int, limit: int = 30) -> list[dict[str, Any]]:
+    """The live's latest messages to buyers, newest first, with the buyer's name and translated labels. One
+    query."""
     messages = (
         OutboundMessage.objects.filter(Q(order__live_session_id=live_id) | Q(comment__live_session_id=live_id))
         .order_by("-pk")
-        .values("id", "kind", "recipient_id", "status", "last_error_code", "created_at")[:limit]
+        .values(
+            "id",
+            "kind",
+            "recipient_id",
+            "status",
+            "last_error_code",
+            "reason",
+            "created_at",
+            "order__buyer__name",
+            "order__buyer__platform_user_id",
+            "comment__author_name",
+            "comment__author_platform_id",
+        )[:limit]
     )
-    return [{**m, "created_at": m["created_at"].isoformat()} for m in messages]
+    return [
+        {
+            "id": m["id"],
+            "kind": m["kind"],
+            "recipient_id": m["recipient_id"],
+            "status": m["status"],
+            "last_error_code": m["last_error_code"],
+            "reason": m["reason"],
+            "created_at": m["created_at"].isoformat(),
+            "buyer_name": m["order__buyer__name"]
+            or m["comment__author_name"]
+            or m["order__buyer__platform_user_id"]
+            or m["comment__author_platform_id"]
+            or "",
+            "kind_label": label("message_kind", m["kind"]),
+            "status_label": label("message_status", m["status"]),
+            "reason_label": label("message_reason", m["reason"]) if m["reason"] else "",
+            "error_label": label("message_error", m["last_error_code"]),
+        }
+        for m in messages
+    ]
 
 
 @dataclass(frozen=True)
@@ -253,7 +287,7 @@ def live_totals(*, live_id: int, currency: str) -> LiveTotals:
         paid=Sum(value, filter=Q(status=Reservation.Status.PAID)),
         unpaid=Sum(value, filter=Q(status=Reservation.Status.RESERVED)),
     )
-    orders = Order.objects.filter(live_session_id=live_id).aggregate(
+    orders = Order.objects.filter(_holding_units(), live_session_id=live_id).aggregate(
         total=Count("id"), paid=Count("id", filter=Q(status=Order.Status.PAID))
     )
     paid, unpaid = sums["paid"] or 0, sums["unpaid"] or 0
@@ -283,19 +317,17 @@ def live_chart(*, live_id: int) -> list[dict[str, Any]]:
 def live_recovery(*, live_id: int, after_id: int, currency: str) -> dict[str, Any]:
     """Everything the control room shows, for a page that reconnects after a dropped socket."""
     live = LiveSession.objects.select_related("featured_product").get(pk=live_id)
+    review = review_list(live_id=live_id)
     return {
         "live": {"id": live.pk, "status": live.status, "featured_product_id": live.featured_product_id},
         "comments": live_feed(live_id=live_id, after_id=after_id),
-        "review_ids": [c.pk for c in review_list(live_id=live_id)],
+        "review_ids": [c.pk for c in review],
+        "review_reasons": {c.pk: c.review_reason for c in review},
         "variants": [v.as_dict() for p in live_products(live_id=live_id) for v in p.variants],
         "messages": live_messages(live_id=live_id),
         "totals": live_totals(live_id=live_id, currency=currency).as_dict(),
         "chart": live_chart(live_id=live_id),
     }
-
-
-def variants_for_review() -> QuerySet[Variant]:
-    return Variant.objects.filter(product__active=True).select_related("product").order_by("product__code", "id")
 
 
 def comments_with_live(*, comment_ids: Collection[int]) -> dict[int, Comment]:

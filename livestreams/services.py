@@ -41,8 +41,8 @@ def comments_store(
 ) -> list[StoredComment]:
     """Store comments and messages once per (platform, external id), in one round of queries; edits update
     the text, removals mark the comment. Returns one StoredComment per event, in order; `created` is true
-    for the event that first stored its comment. `decide`: called with the new candidate comments on a live
-    (not stored yet) to set their decision, which is stored with them.
+    for the event that first stored its comment. `decide`: called with the new comments on a live (not stored
+    yet; candidates of the prefilter and chatter alike) to set their decision, which is stored with them.
 
     Idempotent: storing the same events again returns the existing rows unchanged.
     """
@@ -62,7 +62,7 @@ def comments_store(
             with one_round_trip():  # the first statement of the batch: BEGIN goes with it
                 lives[page] = _live_on_air(platform=event.platform, page_external_id=event.page_id)
         new_rows[key] = _new_comment(event, lives[page])
-        if decide is not None and event.verb == "add" and event.candidate == "1" and lives[page] is not None:
+        if decide is not None and event.verb == "add" and lives[page] is not None:
             to_decide.append(new_rows[key])
     if to_decide and decide is not None:
         decide(to_decide)

@@ -17,6 +17,7 @@ urlpatterns: list[Any] = [
     path("lives/<int:live_id>/feature/", views.live_feature, name="live_feature"),
     path("lives/<int:live_id>/state.json", views.live_state, name="live_state"),
     path("lives/<int:live_id>/totals/", views.live_totals_panel, name="live_totals"),
+    path("lives/<int:live_id>/messages/", views.live_messages_panel, name="live_messages"),
     path("lives/<int:live_id>/review/<int:comment_id>/resolve/", views.review_resolve, name="review_resolve"),
     path("lives/<int:live_id>/review/<int:comment_id>/dismiss/", views.review_dismiss, name="review_dismiss"),
 ]

@@ -5,14 +5,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from livestreams import control
 from livestreams.forms import FeatureForm, LiveConnectForm, LiveScheduleForm, ReviewResolveForm
+from livestreams.labels import labels_for_script
 from livestreams.models import LiveSession
 from livestreams.selectors import (
-    INTENT_LABELS,
     live_chart,
     live_feed,
     live_list,
@@ -21,7 +22,6 @@ from livestreams.selectors import (
     live_recovery,
     live_totals,
     review_list,
-    variants_for_review,
 )
 from tenants.forms import page_binding_choices
 from tenants.models import PageBinding
@@ -53,7 +53,11 @@ def lives(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Live scheduled."))
             return redirect("live_control", live_id=live.pk)
     rows = live_list(currency=seller.currency, status=request.GET.get("status", ""))
-    return render(request, "livestreams/lives.html", {"rows": rows, "form": form, "seller": seller})
+    return render(
+        request,
+        "livestreams/lives.html",
+        {"rows": rows, "form": form, "seller": seller, "statuses": LiveSession.Status.choices},
+    )
 
 
 @staff_required
@@ -67,11 +71,33 @@ def live_start(request: HttpRequest, live_id: int) -> HttpResponse:
 
 
 @staff_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def live_end(request: HttpRequest, live_id: int) -> HttpResponse:
-    control.live_session_stop(live_id=get_object_or_404(LiveSession, pk=live_id).pk)
+    """GET: the confirmation step (what the control room's dialog shows, as a page of its own); POST: end it."""
+    live = get_object_or_404(LiveSession, pk=live_id)
+    if request.method == "GET":
+        if live.status != LiveSession.Status.LIVE:
+            return redirect("live_control", live_id=live_id)
+        return render(request, "livestreams/confirm_page.html", {"confirm": end_live_confirmation(live)})
+    control.live_session_stop(live_id=live.pk)
     messages.success(request, _("Live ended."))
     return redirect("live_control", live_id=live_id)
+
+
+def end_live_confirmation(live: LiveSession) -> dict[str, object]:
+    return {
+        "id": "confirm-end-live",
+        "title": _("End this live?"),
+        "message": _(
+            "Comments stop being claimed and the live moves to Ended. Carts and holds stay as they are. "
+            "This cannot be undone."
+        ),
+        "action": reverse("live_end", args=[live.pk]),
+        "confirm_label": _("Yes, end the live"),
+        "cancel_label": _("Keep it on air"),
+        "cancel_url": reverse("live_control", args=[live.pk]),
+        "danger": True,
+    }
 
 
 @staff_required
@@ -103,19 +129,34 @@ def live_control(request: HttpRequest, live_id: int) -> HttpResponse:
         "feed": list(reversed(feed)),
         "last_comment_id": feed[-1]["id"] if feed else 0,
         "review": review_list(live_id=live.pk),
-        "review_variants": list(variants_for_review()),
         "messages_out": live_messages(live_id=live.pk),
         "totals": live_totals(live_id=live.pk, currency=seller.currency),
         "chart": live_chart(live_id=live.pk),
         "connect_form": LiveConnectForm(),
-        "intent_labels": {
-            **{intent or "pending": str(label) for intent, label in INTENT_LABELS.items()},
-            "review": _("review"),
-            "sold_out": _("Sold out"),
-            "refused": _("Not allowed: log in again"),
+        "end_confirm": end_live_confirmation(live),
+        "script_labels": {
+            **labels_for_script(),
+            "text": {
+                "review": _("needs review"),
+                "sold_out": _("Sold out"),
+                "refused": _("Not allowed: log in again"),
+                "available": _("%(count)s available"),
+                "sold_out_waitlist": _("sold out: goes to the waitlist"),
+                "claims": _("Claims"),
+                "sales": _("Units sold"),
+                "no_claims_yet": _("No claims yet"),
+                "since": _("since %(time)s"),
+            },
         },
     }
     return render(request, "livestreams/control_room.html", context)
+
+
+@staff_required
+@require_GET
+def live_messages_panel(request: HttpRequest, live_id: int) -> HttpResponse:
+    live = get_object_or_404(LiveSession, pk=live_id)
+    return render(request, "livestreams/_messages.html", {"messages_out": live_messages(live_id=live.pk), "live": live})
 
 
 @staff_required

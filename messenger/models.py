@@ -6,21 +6,22 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 
 class OutboundMessage(models.Model):
     class Kind(models.TextChoices):
-        PRIVATE_REPLY = "private_reply", "Private reply to a comment"
-        MESSAGE = "message", "Messenger message"
+        PRIVATE_REPLY = "private_reply", pgettext_lazy("message kind", "Private reply to a comment")
+        MESSAGE = "message", pgettext_lazy("message kind", "Messenger message")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        DEAD = "dead", "Dead"
+        QUEUED = "queued", pgettext_lazy("message status", "Queued")
+        SENDING = "sending", pgettext_lazy("message status", "Sending")
+        SENT = "sent", pgettext_lazy("message status", "Sent")
+        FAILED = "failed", pgettext_lazy("message status", "Failed")
+        DEAD = "dead", pgettext_lazy("message status", "Dead")
         # Nothing was sent on purpose (e.g. the 24-hour window was closed); the cart page shows the news.
-        SKIPPED = "skipped", "Not sent"
+        SKIPPED = "skipped", pgettext_lazy("message status", "Not sent")
 
     platform = models.CharField(max_length=16)
     page_external_id = models.CharField(max_length=64)

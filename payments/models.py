@@ -6,6 +6,7 @@ import secrets
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 
 def new_cart_token() -> str:
@@ -33,11 +34,11 @@ class Order(models.Model):
     """A buyer's cart for one live session; one open at a time, reached through its secret token."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
-        PAID = "paid", "Paid"
-        EXPIRED = "expired", "Expired"
-        CANCELLED = "cancelled", "Cancelled"
+        OPEN = "open", pgettext_lazy("order status", "Open")
+        AWAITING_PAYMENT = "awaiting_payment", pgettext_lazy("order status", "Awaiting payment")
+        PAID = "paid", pgettext_lazy("order status", "Paid")
+        EXPIRED = "expired", pgettext_lazy("order status", "Expired")
+        CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
 
     buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, related_name="orders")
     live_session = models.ForeignKey("livestreams.LiveSession", on_delete=models.PROTECT, related_name="orders")
@@ -70,10 +71,10 @@ class Reservation(models.Model):
     """Stock held for one item of a claim until `hold_expires_at`, or a place in the waitlist."""
 
     class Status(models.TextChoices):
-        RESERVED = "reserved", "Reserved"
-        WAITLISTED = "waitlisted", "Waitlisted"
-        RELEASED = "released", "Released"
-        PAID = "paid", "Paid"
+        RESERVED = "reserved", pgettext_lazy("reservation status", "Reserved")
+        WAITLISTED = "waitlisted", pgettext_lazy("reservation status", "Waitlisted")
+        RELEASED = "released", pgettext_lazy("reservation status", "Released")
+        PAID = "paid", pgettext_lazy("reservation status", "Paid")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="reservations")
     variant = models.ForeignKey("inventory.Variant", on_delete=models.PROTECT, related_name="reservations")
@@ -108,15 +109,15 @@ class Reservation(models.Model):
 
 class Payment(models.Model):
     class Provider(models.TextChoices):
-        LOCAL = "local", "Local test checkout"
-        STRIPE = "stripe", "Stripe"
-        CASH = "cash", "Cash, recorded by the seller"
+        LOCAL = "local", pgettext_lazy("payment provider", "Local test checkout")
+        STRIPE = "stripe", pgettext_lazy("payment provider", "Stripe")
+        CASH = "cash", pgettext_lazy("payment provider", "Cash, recorded by the seller")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        REFUND_NEEDED = "refund_needed", "Refund needed"
+        PENDING = "pending", pgettext_lazy("payment status", "Pending")
+        SUCCEEDED = "succeeded", pgettext_lazy("payment status", "Succeeded")
+        FAILED = "failed", pgettext_lazy("payment status", "Failed")
+        REFUND_NEEDED = "refund_needed", pgettext_lazy("payment status", "Refund needed")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
     provider = models.CharField(max_length=16, choices=Provider.choices)

@@ -272,4 +272,5 @@ def order_mark_paid_in_cash(*, order_id: int, actor: str, now: datetime) -> Paym
             amount_minor=session.amount_minor,
             currency=session.currency,
             cause=f"paid in cash, recorded by {actor}",
+            sold_by=actor,
         )

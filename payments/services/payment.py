@@ -45,7 +45,14 @@ class _Sale:
 
 @transaction.atomic
 def order_mark_paid(
-    *, order_id: int, provider: str, external_id: str, amount_minor: int, currency: str, cause: str
+    *,
+    order_id: int,
+    provider: str,
+    external_id: str,
+    amount_minor: int,
+    currency: str,
+    cause: str,
+    sold_by: str = "",
 ) -> PaymentOutcome:
     """Honour a payment for the checkout session (`provider`, `external_id`) of order `order_id`.
 
@@ -54,6 +61,8 @@ def order_mark_paid(
     and nobody is waiting for them, else nothing is sold and the order is flagged for a refund. All or
     nothing. Reserved or waitlisted reservations the payment does not cover move to a new open cart.
     Idempotent by UNIQUE(provider, external_id) of the payment. Lock order: order, variants, reservations.
+    `sold_by`: the person who took the payment (a staff member's e-mail, for cash), recorded as the actor of
+    the sale movements; a provider's payment is sold by `system:<provider>`.
     Raises PaymentError when the session is not this order's."""
     order = Order.objects.select_for_update().get(pk=order_id)
     session = CheckoutSession.objects.filter(order_id=order_id, provider=provider, external_id=external_id).first()
@@ -81,7 +90,7 @@ def order_mark_paid(
         return PaymentOutcome(order_id=order_id, payment_id=payment.pk, status="refund_needed", problem=problem)
 
     for sale in sales:
-        _sell(sale=sale, actor=f"system:{provider}", note=f"payment {external_id}")
+        _sell(sale=sale, actor=sold_by or f"system:{provider}", note=f"payment {external_id}")
     Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.SUCCEEDED, updated_at=timezone.now())
     CheckoutSession.objects.filter(pk=session.pk).exclude(status=CheckoutSession.Status.COMPLETE).update(
         status=CheckoutSession.Status.COMPLETE, updated_at=timezone.now()

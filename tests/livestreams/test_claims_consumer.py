@@ -15,6 +15,8 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from inventory.models import Product
@@ -154,9 +156,9 @@ def test_claims_stage_stores_every_comment_in_the_live_it_follows_and_reserves_f
         stored = list(
             Comment.objects.order_by("id").values_list("external_id", "live_session_id", "is_candidate", "intent")
         )
-        assert stored == [("c1", live.pk, True, "purchase"), ("c2", live.pk, False, "")]
+        assert stored == [("c1", live.pk, True, "purchase"), ("c2", live.pk, False, "other")]
         first, chatter = Comment.objects.get(external_id="c1"), Comment.objects.get(external_id="c2")
-        assert first.decided_at is not None and chatter.decided_at is None  # only candidates are decided
+        assert first.decided_at is not None and chatter.decided_at is not None  # chatter is final, not pending
         reservation = Reservation.objects.get()
         assert (reservation.source_comment_id, reservation.variant_id, reservation.quantity, reservation.status) == (
             first.pk,
@@ -168,6 +170,39 @@ def test_claims_stage_stores_every_comment_in_the_live_it_follows_and_reserves_f
     [entry] = payments_entries("seller_a")
     assert (entry["type"], entry["comment_id"], entry["intent"]) == ("claim_decided.v1", str(first.pk), "purchase")
     assert json.loads(entry["decision"])["items"][0]["status"] == "reserved"
+
+
+def comment_statements(queries: CaptureQueriesContext) -> list[str]:
+    """The statements of a drain that touch the comments table, by kind (INSERT, UPDATE, SELECT)."""
+    table = Comment._meta.db_table
+    return [q["sql"].split(None, 1)[0] for q in queries.captured_queries if table in q["sql"]]
+
+
+def test_chatter_is_stored_final_as_not_a_claim_without_extra_statements(
+    seller_a: Seller, dashboard_a: DashboardListener, django_capture_on_commit_callbacks: Any
+) -> None:
+    with schema_context("seller_a"):
+        make_product(code="A12", variants={"": 5})
+        live = make_live(page_external_id=page_of(seller_a))
+    accept(seller_a, [comment(seller_a, 1, "quiero la A12")])
+    with CaptureQueriesContext(connection) as claim_alone, django_capture_on_commit_callbacks(execute=True):
+        drain()
+    dashboard_a.heard()
+    accept(seller_a, [comment(seller_a, 2, "quiero la A12"), *(comment(seller_a, n, "hermosa ❤️") for n in (3, 4, 5))])
+
+    with CaptureQueriesContext(connection) as with_chatter, django_capture_on_commit_callbacks(execute=True):
+        drain()
+    heard = dashboard_a.heard()
+
+    with schema_context("seller_a"):
+        chatter = list(Comment.objects.filter(is_candidate=False).values_list("intent", "decided_at", "parse_result"))
+    assert [(intent, decided_at is not None) for intent, decided_at, _ in chatter] == [("other", True)] * 3
+    assert [(parse_result or {}).get("engine") for _, _, parse_result in chatter] == ["prefilter"] * 3
+    # Stored with their decision in the comments' one INSERT: no statement on the comments table is added.
+    assert comment_statements(with_chatter) == comment_statements(claim_alone)
+    shown = [payload for event, payload in heard if event == "comment" and not payload["is_candidate"]]
+    assert [(p["intent"], p["engine"], p["live_id"]) for p in shown] == [("other", "prefilter", live.pk)] * 3
+    assert not [p for event, p in heard if event == "decision" and p["comment_id"] in {c["id"] for c in shown}]
 
 
 def test_claims_stage_hands_nothing_on_before_commit(seller_a: Seller, django_capture_on_commit_callbacks: Any) -> None:

@@ -1,8 +1,8 @@
-"""The seller dashboard end to end: headless Chromium against a real uvicorn server and the real pipeline.
+"""The live control room end to end: headless Chromium against a real uvicorn server and the real pipeline.
 
 A signed Meta webhook comment goes through ingest → claims stage (stored and decided in one step), and the
 open control room shows the claim and the new stock count without a reload; another seller's dashboard, open
-at the same time, never sees any of it. Screenshots go to artifacts/dashboard/.
+at the same time, never sees any of it; a control room whose server went away catches up when it is back.
 """
 
 from __future__ import annotations
@@ -11,35 +11,26 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from django.conf import settings
 from django.db import connection
 from django_tenants.utils import schema_context
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from inventory.models import Product, Variant
 from livestreams.meta_payloads import encode, feed_comment_change, page_delivery, sign
 from livestreams.models import LiveSession
 from tenants.models import PageBinding, Seller
 from tenants.services import seller_provision
+from tests.browser.conftest import Journey, assert_fits_viewport, log_in, open_page, shot
 from tests.conftest import OWNER_PASSWORD
 from tests.factories import make_live, make_product
-from tests.processes import ROOT, ManageProcess, WebServer
+from tests.processes import ManageProcess, WebServer
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-ARTIFACTS = ROOT / "artifacts" / "dashboard"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+DESKTOP_ES = Journey("es", "desktop")
+PHONE_ES = Journey("es", "phone")
 
 
 @pytest.fixture
@@ -76,17 +67,6 @@ def pipeline(committed_seller: Seller) -> Iterator[ManageProcess]:
     process.terminate()
 
 
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM reads are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 def domain_of(seller: Seller) -> str:
     with schema_context("public"):
         domain = seller.get_primary_domain()
@@ -98,13 +78,10 @@ def page_id_of(seller: Seller) -> str:
     return PageBinding.objects.get(seller=seller).external_id
 
 
-def log_in(browser: Browser, *, base_url: str, email: str, **context_args: object) -> Page:
-    page = browser.new_context(base_url=base_url, locale="es-ES", **context_args).new_page()  # type: ignore[arg-type]
-    page.goto("/")
-    expect(page).to_have_url(f"{base_url}/login/?next=/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", OWNER_PASSWORD)
-    page.click("form button[type=submit]")
+def logged_in(browser: Browser, seller: Seller, *, port: int, journey: Journey = DESKTOP_ES) -> Page:
+    base_url = f"http://{domain_of(seller)}:{port}"
+    page = open_page(browser, base_url=base_url, journey=journey)
+    log_in(page, email=f"owner@{domain_of(seller)}", password=OWNER_PASSWORD)
     expect(page).to_have_url(f"{base_url}/")
     return page
 
@@ -123,24 +100,15 @@ def post_comment(server: WebServer, *, page_id: str, comment_id: str, text: str)
     assert response.status_code == 200
 
 
-def shot(page: Page, name: str) -> Path:
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
 def wait_socket_open(page: Page) -> None:
     expect(page.locator("#connection")).to_have_attribute("data-state", "open", timeout=10_000)
 
 
 def test_claim_from_a_webhook_comment_appears_live_and_stays_with_its_seller(
-    committed_seller: Seller, other_seller: Seller, server: WebServer, pipeline: ManageProcess, browser: Browser
+    committed_seller: Seller, other_seller: Seller, server: WebServer, pipeline: ManageProcess, chromium: Browser
 ) -> None:
-    base_a = f"http://{domain_of(committed_seller)}:{server.port}"
-    base_b = f"http://{domain_of(other_seller)}:{server.port}"
-
     # Seller A logs in, creates a product with two variants and starts a live from the dashboard.
-    page = log_in(browser, base_url=base_a, email=f"owner@{domain_of(committed_seller)}")
+    page = logged_in(chromium, committed_seller, port=server.port)
     page.goto("/products/new/")
     page.fill("#id_code", "B7")
     page.fill("#id_name", "Vestido lino")
@@ -150,8 +118,8 @@ def test_claim_from_a_webhook_comment_appears_live_and_stays_with_its_seller(
     page.fill("#id_variants-1-label", "L")
     page.fill("#id_variants-1-stock", "2")
     page.click("form.card button[type=submit]")
-    expect(page).to_have_url(f"{base_a}/products/B7/")
-    shot(page, "01-product-created")
+    expect(page).to_have_url(re.compile(r"/products/B7/$"))
+    shot(page, "control-room-01-product-created")
 
     page.goto("/lives/")
     page.fill("#id_title", "Live de prueba")
@@ -164,13 +132,11 @@ def test_claim_from_a_webhook_comment_appears_live_and_stays_with_its_seller(
         variant_m = Variant.objects.get(product__code="B7", label="M")
         product = Product.objects.get(code="B7")
 
-    # Seller B is logged in elsewhere with its own live control room open.
+    # Seller B is logged in elsewhere, on a phone, with its own live control room open.
     with schema_context(other_seller.schema_name):
         make_product(code="Z1", variants={"U": 4})
         other_live = make_live(page_external_id=page_id_of(other_seller), video_id="other-video")
-    other_page = log_in(
-        browser, base_url=base_b, email=f"owner@{domain_of(other_seller)}", viewport={"width": 390, "height": 844}
-    )
+    other_page = logged_in(chromium, other_seller, port=server.port, journey=PHONE_ES)
     other_page.goto(f"/lives/{other_live.pk}/")
     wait_socket_open(other_page)
 
@@ -183,9 +149,12 @@ def test_claim_from_a_webhook_comment_appears_live_and_stays_with_its_seller(
     expect(counter).to_have_text("2", timeout=max(0.0, 2_000 - (time.monotonic() - started) * 1000))
     elapsed = time.monotonic() - started
     assert elapsed < 2.0, f"the claim took {elapsed:.2f}s to appear"
-    expect(claim.locator(".engine")).to_have_text("local")
+    expect(claim.locator(".engine")).to_have_attribute("data-engine", "local")
+    expect(claim.locator(".engine")).to_have_text("automático")
+    expect(claim.locator(".badge.label-purchase")).to_have_text("Compra")
     expect(page.locator(f'tr[data-variant-id="{variant_m.pk}"] [data-field="reserved_in_live"]')).to_have_text("1")
-    shot(page, "02-control-room-claim")
+    assert_fits_viewport(page)
+    shot(page, "control-room-02-claim")
 
     # The featured product switch: keyboard shortcut 1 → persisted, and a second tab of seller A follows.
     second_tab = page.context.new_page()
@@ -198,7 +167,7 @@ def test_claim_from_a_webhook_comment_appears_live_and_stays_with_its_seller(
     )
     with schema_context(committed_seller.schema_name):
         assert LiveSession.objects.get(pk=live.pk).featured_product_id == product.pk
-    shot(page, "03-featured-switched")
+    shot(page, "control-room-03-featured-switched")
 
     # Seller B saw nothing of it, and its session does not open seller A's socket.
     expect(other_page.locator("#feed li")).to_have_count(0)
@@ -212,11 +181,12 @@ def test_claim_from_a_webhook_comment_appears_live_and_stays_with_its_seller(
         f"ws://{domain_of(committed_seller)}:{server.port}/ws/live/",
     )
     assert close_code in (1006, 4403)
-    shot(other_page, "04-other-seller-sees-nothing")
+    assert_fits_viewport(other_page)
+    shot(other_page, "control-room-04-other-seller-sees-nothing")
 
 
 def test_control_room_catches_up_on_what_it_missed_while_disconnected(
-    committed_seller: Seller, pipeline: ManageProcess, browser: Browser, monkeypatch: pytest.MonkeyPatch
+    committed_seller: Seller, pipeline: ManageProcess, chromium: Browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with schema_context(committed_seller.schema_name):
         make_product(code="B7", variants={"M": 3})
@@ -225,14 +195,15 @@ def test_control_room_catches_up_on_what_it_missed_while_disconnected(
     ingest = WebServer()
     dashboard = WebServer()
     try:
-        base = f"http://{domain_of(committed_seller)}:{dashboard.port}"
-        page = log_in(browser, base_url=base, email=f"owner@{domain_of(committed_seller)}")
+        page = logged_in(chromium, committed_seller, port=dashboard.port)
         page.goto(f"/lives/{live.pk}/")
         wait_socket_open(page)
 
         # The dashboard's server goes away: its socket drops while a claim is decided and published.
         dashboard.stop()
         expect(page.locator("#connection")).to_have_attribute("data-state", "closed", timeout=5_000)
+        expect(page.locator("#connection .conn-state")).to_have_text("reconectando…")
+        expect(page.locator("#live-status")).to_have_text("Al aire")
         post_comment(ingest, page_id=page_id_of(committed_seller), comment_id="c-missed-1", text="quiero B7 talla M")
         deadline = time.monotonic() + 10
         with schema_context(committed_seller.schema_name):
@@ -244,10 +215,11 @@ def test_control_room_catches_up_on_what_it_missed_while_disconnected(
 
         # Back on the same address: the page reconnects by itself and re-reads what it missed.
         wait_socket_open(page)
+        expect(page.locator("#connection .conn-state")).to_have_text("conectado")
         claim = page.locator("#feed li", has_text="quiero B7 talla M")
         expect(claim.locator(".badge.label-purchase")).to_be_visible(timeout=5_000)
         expect(page.locator(f'tr[data-variant-id="{variant_m.pk}"] [data-field="available"]')).to_have_text("2")
-        shot(page, "05-recovered-after-drop")
+        shot(page, "control-room-05-recovered-after-drop")
     finally:
         dashboard.stop()
         ingest.stop()
