@@ -96,6 +96,11 @@ def _prices(order_id: int) -> list[tuple[Reservation, int]]:
     return [(r, r.variant.product.price_minor) for r in rows]
 
 
+def _holds(order: Order, *statuses: str) -> bool:
+    """An open order with reservations in one of `statuses`: the manual actions apply to it."""
+    return order.status in OPEN and Reservation.objects.filter(order=order, status__in=statuses).exists()
+
+
 def _cancel_confirmation(order: Order) -> dict[str, object]:
     return {
         "id": "confirm-cancel",
@@ -135,6 +140,8 @@ def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
     """GET: the confirmation step as a page (the order page shows it as a dialog); POST: cancel."""
     order = get_object_or_404(Order, pk=order_id)
     if request.method == "GET":
+        if not _holds(order, Reservation.Status.RESERVED, Reservation.Status.WAITLISTED):
+            return redirect("order_detail", order_id=order.pk)  # nothing to cancel: the order page says why
         return render(request, "livestreams/confirm_page.html", {"confirm": _cancel_confirmation(order)})
     try:
         summary = control.order_cancel(order_id=order.pk, actor=staff_actor(request))
@@ -153,6 +160,8 @@ def order_paid_in_cash(request: HttpRequest, order_id: int) -> HttpResponse:
     """GET: the confirmation step as a page; POST: record the cash payment in the name of the staff member."""
     order = get_object_or_404(Order, pk=order_id)
     if request.method == "GET":
+        if not _holds(order, Reservation.Status.RESERVED):
+            return redirect("order_detail", order_id=order.pk)
         total = sum(r.quantity * price for r, price in _prices(order.pk) if r.status == Reservation.Status.RESERVED)
         confirm = _cash_confirmation(order, total, seller_of(request).currency)
         return render(request, "livestreams/confirm_page.html", {"confirm": confirm})

@@ -8,6 +8,7 @@ import re
 from django.test import Client
 
 from messenger import texts
+from messenger.forms import KIND_NAMES, PLACEHOLDER_HELP
 from tenants.models import Seller
 
 PAGE = "/settings/messages/"
@@ -133,3 +134,13 @@ def test_settings_link_to_the_messages_page_instead_of_a_json_box(owner_client: 
 
     assert f'href="{PAGE}"' in page
     assert "JSON" not in page
+
+
+def test_every_message_buyers_can_get_is_on_the_page_with_each_placeholder_explained() -> None:
+    assert sorted(KIND_NAMES) == sorted(texts.DEFAULT_TEMPLATES)
+    assert sorted(texts.TEMPLATE_PLACEHOLDERS) == sorted(texts.DEFAULT_TEMPLATES)
+    used = {name for names in texts.TEMPLATE_PLACEHOLDERS.values() for name in names}
+    assert used == set(PLACEHOLDER_HELP)
+    for name, by_language in texts.DEFAULT_TEMPLATES.items():
+        for language, text in by_language.items():
+            assert texts.template_problems(name=name, text=text) == [], f"our own {name}/{language} is refused"

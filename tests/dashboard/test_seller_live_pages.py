@@ -258,3 +258,20 @@ def test_the_control_room_says_what_the_live_is_apart_from_its_connection(
     assert connection is not None
     assert connection.group(1) not in ("En vivo", "Al aire", shown), connection.group(0)
     assert status_badge is not None and status_badge.group(1).strip() == shown
+
+
+def test_an_order_with_nothing_to_cancel_or_pay_sends_its_confirmations_back_to_the_order(owner_client: Client) -> None:
+    with schema_context("seller_a"):
+        variant = make_product(code="A1", variants={"M": 3}).variants.get()
+        claim(make_live(), external_id="c1", buyer="psid-1", variant=variant)
+        order = order_of("psid-1")
+    owner_client.post(f"/orders/{order.pk}/cancel/")
+
+    cancel, cash = (
+        owner_client.get(f"/orders/{order.pk}/cancel/"),
+        owner_client.get(f"/orders/{order.pk}/paid-in-cash/"),
+    )
+    page = owner_client.get(f"/orders/{order.pk}/").content.decode()
+
+    assert [(r.status_code, r["Location"]) for r in (cancel, cash)] == [(302, f"/orders/{order.pk}/")] * 2
+    assert "data-confirm=" not in page  # no action left to confirm on a cancelled order
