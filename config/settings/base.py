@@ -222,8 +222,14 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 # Structured logs (core.logs): readable lines here, JSON in production; every line carries the ids in context.
 LOG_FORMAT = env_choice("LOG_FORMAT", "console", ("console", "json"))
 LOGGING_CONFIG = "core.logs.configure"
-# httpx logs every request URL at INFO, and a Send API URL carries the page token.
-LOG_QUIET = {"django.db.backends": "WARNING", "django.request": "ERROR", "httpx": "WARNING"}
+# httpx logs every request URL at INFO, and a Send API URL carries the page token. channels_redis logs at INFO
+# each group message a closed dashboard tab's channel could not take (its buffer is full until it expires).
+LOG_QUIET = {
+    "django.db.backends": "WARNING",
+    "django.request": "ERROR",
+    "httpx": "WARNING",
+    "channels_redis": "WARNING",
+}
 LOGGING = logging_settings(level=LOG_LEVEL, log_format=LOG_FORMAT, quiet=LOG_QUIET)
 
 # dashboard
