@@ -1,4 +1,8 @@
-"""Vocabulary of live-selling comments in Spanish, Portuguese and English (already accent-folded)."""
+"""Signals of intent in live-selling comments (Spanish, Portuguese, English, already accent-folded).
+
+Each signal is a family of phrases (a claim, a cancellation, a price question, a conditional offer, spam...);
+`scan_signals` finds which families a comment contains in one pass. The engine (local_engine.py) weighs them.
+"""
 
 from __future__ import annotations
 
@@ -9,117 +13,7 @@ def _wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-# --- variant synonyms -------------------------------------------------------------------------------------------
-# A catalog label that belongs to one of these classes also answers to every other word of its class.
-SIZE_CLASSES: dict[str, tuple[str, ...]] = {
-    "XS": ("xs", "xch", "pp", "extra chica", "extra small", "xsmall"),
-    "S": ("s", "ch", "chica", "chico", "chiquita", "pequena", "pequeno", "small", "smalls", "sm", "p"),
-    "M": ("m", "mediana", "mediano", "medianas", "medium", "mediums", "medio", "med", "md", "eme"),
-    "L": ("l", "g", "grande", "grandes", "large", "larges", "lg", "ge"),
-    "XL": ("xl", "xg", "gg", "extra grande", "extragrande", "extra large", "xlarge", "ge ge", "gege"),
-    "XXL": ("xxl", "xxg", "ggg", "exg", "2xl", "xxgg"),
-}
-COLOUR_CLASSES: dict[str, tuple[str, ...]] = {
-    "black": ("negro", "preto", "black", "blk"),
-    "white": ("blanco", "branco", "white"),
-    "blue": ("azul", "blue", "celeste"),
-    "navy": ("navy", "marino", "azul marino", "azul marinho", "marinho"),
-    "red": ("rojo", "vermelho", "red", "colorado"),
-    "brown": ("cafe", "marron", "marrom", "brown", "chocolate"),
-    "beige": ("beige", "bege", "crudo"),
-    "green": ("verde", "green"),
-    "pink": ("rosa", "rosado", "pink", "fucsia"),
-    "gold": ("dorado", "dourado", "gold", "golden", "oro", "ouro"),
-    "silver": ("plateado", "prateado", "silver", "plata", "prata"),
-    "grey": ("gris", "cinza", "grey", "gray"),
-    "yellow": ("amarillo", "amarelo", "yellow"),
-    "purple": ("morado", "roxo", "purple", "lila", "lilas", "violeta"),
-    "orange": ("naranja", "laranja", "orange"),
-    "wine": ("vinotinto", "vinho", "burgundy", "guinda", "bordo"),
-    "cream": ("crema", "creme", "cream", "hueso", "marfil", "off white"),
-    "nude": ("nude",),
-}
-# Shades a seller may list under a fancy name; the plain colour word still finds them when the product has
-# no label of the plain colour itself ("the green one" -> "sage").
-SHADE_FAMILY: dict[str, str] = {
-    "sage": "green", "oliva": "green", "olive": "green", "militar": "green", "menta": "green", "mint": "green",
-    "camel": "brown", "tan": "brown", "caramelo": "brown", "cognac": "brown", "chocolate": "brown",
-    "champagne": "beige", "nude": "beige", "arena": "beige", "areia": "beige", "sand": "beige",
-    "vinotinto": "red", "burgundy": "red", "vinho": "red", "guinda": "red", "coral": "red",
-    "navy": "blue", "marino": "blue", "turquesa": "blue", "celeste": "blue", "denim": "blue",
-    "fucsia": "pink", "lila": "purple", "crema": "white", "cream": "white", "hueso": "white", "off": "white",
-}  # fmt: skip
-
-# Product nouns across languages, so "earrings" finds "Aretes de filigrana" and "bolsa" finds "Crossbody bag".
-NOUN_SYNONYMS: tuple[tuple[str, ...], ...] = (
-    (
-        "arete",
-        "aretes",
-        "aro",
-        "aros",
-        "pendiente",
-        "pendientes",
-        "earring",
-        "earrings",
-        "brinco",
-        "brincos",
-        "argolla",
-        "argollas",
-        "hoop",
-        "hoops",
-        "zarcillo",
-        "zarcillos",
-    ),
-    ("collar", "colar", "necklace", "gargantilla", "choker"),
-    ("pulsera", "pulseira", "bracelet", "brazalete"),
-    ("anillo", "anel", "ring", "sortija"),
-    ("bolsa", "bolso", "cartera", "bag", "purse", "handbag", "bolsinha"),
-    ("mochila", "backpack"),
-    ("vestido", "dress"),
-    ("falda", "saia", "skirt", "pollera"),
-    ("blusa", "blouse", "top"),
-    ("chaqueta", "chamarra", "campera", "jaqueta", "jacket", "casaca"),
-    ("pantalon", "calca", "pants", "trousers"),
-    ("jean", "jeans", "mezclilla"),
-    ("zapato", "zapatos", "sapato", "sapatos", "shoe", "shoes"),
-    ("zapatilla", "zapatillas", "tenis", "sneaker", "sneakers"),
-    ("sandalia", "sandalias", "sandal", "sandals"),
-    ("botin", "botines", "bota", "botas", "boot", "boots", "bootie", "booties"),
-    ("gorro", "gorra", "beanie", "touca"),
-    ("polera", "camiseta", "remera", "playera", "tee", "shirt", "tshirt", "blusinha"),
-    ("sudadera", "poleron", "buzo", "moletom", "sweatshirt", "hoodie"),
-    ("media", "medias", "calcetin", "calcetines", "meia", "meias", "socks", "sock"),
-    ("lentes", "gafas", "oculos", "sunglasses", "glasses"),
-    ("short", "shorts", "bermuda"),
-    ("conjunto", "set", "outfit"),
-)
-
-# Words of a product name that say nothing about which product it is.
-NAME_STOPWORDS = _wordset(
-    "de del la el los las con sin y e the of with and for para da do das em en a o un una talla unica unico "
-    "tamanho size one pack set tipo estilo mini"
-)
-
-# --- roles of tokens ---------------------------------------------------------------------------------------------
-ARTICLES = _wordset("la el lo los las a o os as the este esta ese esa essa esse")
-CODE_MARKERS = _wordset(
-    "# cod codigo code item sold claim claimed del da do dela dele my mi meu minha numero num nro n of producto "
-    "produto modelo"
-)
-VARIANT_MARKERS = _wordset("talla tallas talle tam tamanho size sz en em in no na numero color cor colour")
-QTY_UNITS = _wordset(
-    "unidades unidad units unit pcs pzs piezas pieza pares par pairs pair pecas peca packs pack paquetes paquete "
-    "pacotes pacote veces"
-)
-NON_ITEM_AFTER_NUMBER = _wordset(
-    "% $ semanas semana weeks week dias dia days day horas hora hours hour min minutos mins anos years am pm "
-    "meses mes months k mil off pesos reales soles dolares dollars bucks usd mxn"
-)
-QTY_PREPOSITIONS = _wordset("de del da do of das")
-ONE_WORDS = _wordset("un una uno um uma one otra otro outra outro another")
-BOTH_WORDS = _wordset("ambos ambas both")
-NEGATORS = _wordset("nao not")  # Spanish/Portuguese "no" also means "in the" in pt, so it is not one
-POSSESSIVE_CLAIMS = _wordset("mio mia mios mias mine meu minha meus minhas")
+POSSESSIVE_CLAIMS = _wordset("mio mia mios mias mine meu minha meus minhas mbae")
 FILLERS = _wordset(
     "la el lo los las un una uno unos unas o a os as um uma the an de del da do das en em in no na nos nas of on "
     "y e and con com with para pa pra por for x porfa porfavor favor pls plis please plz xfa xf pf porfis porfi "
@@ -159,6 +53,9 @@ CLAIM = _words(
     r"yo tambien", r"me too", r"eu tambem", r"quiero uno", r"count me in", r"can i (?:get|have)", r"dibs",
     r"(?:my|mi|minha|mis|minhas) \w+ (?:wants|quiere|quer|quieren|querem)", r"i?ll buy", r"add me",
     r"agrega(?:me|mela|melo)?", r"sumame", r"pode separar",
+    r"ocupo", r"regal(?:ame|eme|amela|amelo|enme)", r"me regala(?:s|n)?", r"deme", r"denme", r"dem?e?la",
+    r"me ve", r"me manda", r"manda(?:me)?", r"vou ficar com", r"fico com", r"eu fico", r"put me down",
+    r"me apunto", r"separa(?:me)?", r"reservame", r"i need (?:this|these|it|one|the)", r"need (?:this|these|one)",
 )  # fmt: skip
 WEAK_CLAIM = _words(r"yo", r"eu", r"yo yo")
 RESERVE = _words(_RESERVE_VERBS)
@@ -171,6 +68,7 @@ CANCEL = _words(
     r"changed? my mind", r"never ?mind", r"nvm", r"nao quero", r"ya no (?:\w+ )?(?:quiero|kiero|lo quiero|la quiero)",
     r"(?:al final|mejor|ahora) no (?:\w+ )?quiero", r"no (?:lo |la |los |las )?(?:quiero|kiero)(?! (?:ver|saber))",
     r"dont want", r"do not want", r"no longer want", r"tira (?:o |a )?(?:meu|minha) nome", r"tira meu", r"quitame",
+    r"nao (?:quer|quero) mais", r"ya no (?:la |lo |los |las )?(?:voy a )?(?:ocupar|necesito|llevo)",
     r"quita(?:me|la|lo)", r"sacame", r"borra(?:me)?", r"anula\w*", r"remove (?:me|my)", r"pass on",
     r"retira\w*", r"exclui\w*", r"desapart\w*",
 )  # fmt: skip
@@ -182,6 +80,10 @@ DECLINE = _words(
     r"ni regalad\w*", r"compraria\w*", r"would buy", r"queria pero", r"every colou?r", r"all the colou?rs",
     r"todos los colores", r"todas as cores", r"me lo compraria todo", r"maybe later", r"otro dia",
     r"no me gust\w*", r"no me convence\w*", r"nao gostei", r"nao gosto", r"dont like", r"do not like",
+    r"ando (?:pelad\w*|quebrad\w*|chiro|lisa|sin \w+)", r"estoy (?:chiro|pelad\w*|quebrad\w*|lisa)", r"sin varo",
+    r"no me (?:dan|da) los \w+", r"algun dia", r"no tengo (?:lugar|espacio)", r"nao tenho (?:lugar|espaco)",
+    r"me mata si", r"me matan si", r"nem pensar", r"ni (?:loca|loco)", r"no (?:tengo|hay) (?:plata|money|varo)",
+    r"till (?:friday|payday)", r"hasta (?:el )?(?:viernes|fin de mes)", r"next (?:payday|week)",
 )  # fmt: skip
 SHOW_AGAIN = _words(
     r"(?:i )?(?:quiero|quero|kiero|want to|wanna|quisiera) (?:ver|see|mirar|olhar)", r"volta (?:no|na|o|a|pro|pra)",
@@ -191,6 +93,17 @@ KNOW = _words(r"(?:i )?(?:quiero|quero|kiero|want to|wanna|quisiera|gostaria de)
 PRICE = _words(
     r"precio\w*", r"price\w*", r"cuanto", r"cuanta", r"quanto", r"valor", r"preco\w*", r"costo", r"cuesta",
     r"cost", r"how much", r"info", r"informacion",
+    # offers: "me lo dejas en 200?", "faz por 80?", "would you do 150"
+    r"(?:me )?(?:lo |la |los |las )?dej(?:a|as|an|e|es|ás|ame|amela|amelo) en \d+", r"rebaj\w*", r"descuent\w*",
+    r"desconto\w*", r"faz por", r"fazer por", r"fica por", r"(?:would|could|can) you do", r"a como",
+)  # fmt: skip
+# Self-promotion and scams: links, "follow me", "gana dinero desde tu casa".
+SPAM = _words(
+    r"~link", r"sigueme\w*", r"siguenos", r"sigam", r"follow (?:me|us|for|my)", r"seguidores", r"followers",
+    r"visita mi perfil", r"visit my (?:page|profile)", r"link in (?:my )?bio", r"ganhe", r"gana (?:\d+|dinero|plata)",
+    r"gana plata", r"ganar dinero", r"escri(?:beme|bime|benos) al", r"al por mayor", r"vendo", r"revendo",
+    r"segue meu", r"meu perfil", r"mi perfil", r"clique aqui", r"click (?:here|aqui)", r"acesse", r"te sigo",
+    r"dm me for", r"promo code", r"free (?:followers|money|gift)",
 )  # fmt: skip
 QUESTION_START = re.compile(
     r"^(?:q|que|como|cuando|cuanto|donde|cual|cuales|quien|quienes|hay|tienen|tienes|tiene|viene|vienen|hacen|"
@@ -209,12 +122,22 @@ PRAISE = _words(
     r"guap[oa]s?", r"bell[oa]s?", r"divin[oa]s?", r"maravilh\w*", r"maravill\w*", r"perfect\w*", r"me late",
     r"omg", r"wow", r"adorable", r"regia", r"estupend\w*", r"genial", r"incre[i]ble", r"demais", r"looks",
     r"te queda", r"fica (?:lindo|linda)", r"se ve",
+    r"brutal", r"fire", r"is giving", r"giving", r"otro mundo", r"chimba", r"bestia", r"bacano", r"arretad\w*",
+    r"massa", r"chido", r"chulada", r"lo maximo", r"full bonito", r"enamorad\w*", r"comodisim\w*", r"calidad",
+    r"slay\w*", r"obsessed", r"vixe", r"fofo", r"fofa", r"te quedaria", r"se ven", r"queda (?:divin\w*|bien)",
+    r"le queda", r"iporaiterei", r"que linda", r"que lindo", r"qualidade", r"quality", r"so fun", r"dangerous",
 )  # fmt: skip
 PAST = _words(
     r"compre", r"comprei", r"me compre", r"bought", r"me llego", r"me llegaron", r"llegaron", r"llego",
     r"chegou", r"chegaram", r"recomend\w*", r"la otra vez", r"last time", r"ultima live", r"semana passada",
     r"live pasada", r"live passada", r"we got", r"got mine", r"ja fiz", r"ya pague", r"ya hice", r"me a llegado",
     r"no me ha llegado", r"waiting on my order", r"meu pedido", r"mi pedido",
+    r"ya (?:la |lo |los |las |le |te )?(?:aparte|separe|pague|pedi|transferi|deposite|mande|pase|compre)",
+    r"ja (?:separei|paguei|mandei|transferi|comprei|pedi)", r"just sent", r"already (?:paid|sent|ordered)",
+    r"comprobante", r"comprovante", r"pantallazo", r"ordered", r"de la otra vez", r"la vez pasada", r"mes passado",
+    r"the ones i have", r"i got (?:those|these|mine|them|the)", r"yo (?:tengo|compre)", r"tengo \d+", r"tenes como",
+    r"i have (?:one|those|these|it)", r"has \d+ of", r"tiene uno igual\w*", r"tiene (?:\d+|dos) de esas",
+    r"semana pasada", r"last week", r"ayer", r"yesterday",
 )  # fmt: skip
 INJECTION = _words(
     r"ignor\w*", r"instruc\w*", r"instruction\w*", r"prompt", r"system", r"sistema", r"assistente", r"asistente",
@@ -228,6 +151,7 @@ _SIGNALS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("SHOW_AGAIN", SHOW_AGAIN),
     ("KNOW", KNOW),
     ("PRICE", PRICE),
+    ("SPAM", SPAM),
     ("PAST", PAST),
     ("RESERVE", RESERVE),
     ("RESERVATION", RESERVATION),
