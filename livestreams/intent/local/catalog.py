@@ -58,6 +58,7 @@ class NameNumber:
     after: str | None  # stem of the name word right after it, if any
     number_before: str | None = None  # "Shampoo 3 en 1": the 1 has the 3 before it
     number_after: str | None = None
+    letters_before: str | None = None  # "Samsung A54": the letters written glued to the number
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,7 @@ class CatalogIndex:
     max_span: int
     span_starts: frozenset[str]
     featured: str | None
+    memo: dict[str, object]  # token -> what it can be here (reading/elements.py), filled as comments come
 
 
 # Hashing a LiveContext walks the whole catalog; the webhook passes the same products tuple again and again,
@@ -178,6 +180,7 @@ def _index_products(products: tuple[CatalogProduct, ...]) -> CatalogIndex:
         max_span=max((len(span) for span in spans), default=1),
         span_starts=frozenset(span[0] for span in spans),
         featured=None,
+        memo={},
     )
 
 
@@ -296,6 +299,7 @@ def _name_numbers(product: CatalogProduct) -> dict[str, NameNumber]:
             after=_neighbour(tokens, i, 1),
             number_before=_number_neighbour(tokens, i, -1),
             number_after=_number_neighbour(tokens, i, 1),
+            letters_before=tokens[i - 1] if i > 0 and tokens[i - 1].isalpha() and len(tokens[i - 1]) <= 3 else None,
         )
     return found
 

@@ -53,7 +53,7 @@ CLAIM = _words(
     r"yo tambien", r"me too", r"eu tambem", r"quiero uno", r"count me in", r"can i (?:get|have)", r"dibs",
     r"(?:my|mi|minha|mis|minhas) \w+ (?:wants|quiere|quer|quieren|querem)", r"i?ll buy", r"add me",
     r"agrega(?:me|mela|melo)?", r"sumame", r"pode separar",
-    r"ocupo", r"regal(?:ame|eme|amela|amelo|enme)", r"me regala(?:s|n)?", r"deme", r"denme", r"dem?e?la",
+    r"ocupo", r"regal(?:ame|eme|amela|amelo|enme)", r"me regala(?:s|n)?", r"deme", r"denme", r"demel[ao]s?",
     r"me ve", r"me manda", r"manda(?:me)?", r"vou ficar com", r"fico com", r"eu fico", r"put me down",
     r"me apunto", r"separa(?:me)?", r"reservame", r"i need (?:this|these|it|one|the)", r"need (?:this|these|one)",
 )  # fmt: skip
@@ -70,26 +70,33 @@ CANCEL = _words(
     r"dont want", r"do not want", r"no longer want", r"tira (?:o |a )?(?:meu|minha) nome", r"tira meu", r"quitame",
     r"nao (?:quer|quero) mais", r"ya no (?:la |lo |los |las )?(?:voy a )?(?:ocupar|necesito|llevo)",
     r"quita(?:me|la|lo)", r"sacame", r"borra(?:me)?", r"anula\w*", r"remove (?:me|my)", r"pass on",
-    r"retira\w*", r"exclui\w*", r"desapart\w*",
+    r"retira(?:la|lo|me)?", r"exclui\w*", r"desapart\w*",
 )  # fmt: skip
 DECLINE = _words(
     r"no me alcanza", r"broke", r"mentira\w*", r"sin (?:plata|dinero|lana|money)", r"sem (?:grana|dinheiro)",
     r"no tengo (?:plata|dinero|lana)", r"quincena", r"espero (?:a|la|el)", r"mejor espero", r"next time",
     r"cant afford", r"nao posso", r"nao tenho (?:grana|dinheiro)", r"no puedo", r"la proxima", r"proxima live",
     r"ya (?:la |lo |los |las )?tengo", r"ja tenho", r"i wish", r"ojala", r"someday", r"si tuviera",
-    r"ni regalad\w*", r"compraria\w*", r"would buy", r"queria pero", r"every colou?r", r"all the colou?rs",
+    r"ni regalad\w*", r"queria pero", r"every colou?r", r"all the colou?rs",
     r"todos los colores", r"todas as cores", r"me lo compraria todo", r"maybe later", r"otro dia",
     r"no me gust\w*", r"no me convence\w*", r"nao gostei", r"nao gosto", r"dont like", r"do not like",
     r"ando (?:pelad\w*|quebrad\w*|chiro|lisa|sin \w+)", r"estoy (?:chiro|pelad\w*|quebrad\w*|lisa)", r"sin varo",
     r"no me (?:dan|da) los \w+", r"algun dia", r"no tengo (?:lugar|espacio)", r"nao tenho (?:lugar|espaco)",
     r"me mata si", r"me matan si", r"nem pensar", r"ni (?:loca|loco)", r"no (?:tengo|hay) (?:plata|money|varo)",
     r"till (?:friday|payday)", r"hasta (?:el )?(?:viernes|fin de mes)", r"next (?:payday|week)",
+    # wishes, not claims: "ya quiero que llegue mi paquete", "quiero más jaja"
+    r"(?:ya )?(?:quiero|quero|kiero) que", r"(?:quiero|quero|want) (?:mas|mais|more)(?! de)",
+    r"proxima semana", r"la otra semana", r"despues (?:compro|te escribo)",
 )  # fmt: skip
 SHOW_AGAIN = _words(
     r"(?:i )?(?:quiero|quero|kiero|want to|wanna|quisiera) (?:ver|see|mirar|olhar)", r"volta (?:no|na|o|a|pro|pra)",
     r"muestr\w*", r"mostr\w*", r"show (?:me|us|it|the|again|that)", r"ensena\w*", r"ense[nñ]a",
 )  # fmt: skip
-KNOW = _words(r"(?:i )?(?:quiero|quero|kiero|want to|wanna|quisiera|gostaria de) (?:saber|know)")
+KNOW = _words(
+    r"(?:i )?(?:quiero|quero|kiero|queria|want to|wanna|wanted to|quisiera|gostaria de) (?:saber|know)",
+    r"no se (?:mi|que|cual) talla", r"nao sei (?:meu|qual|o) tamanho", r"what size should", r"que talla me",
+    r"qual tamanho (?:me|eu)",
+)  # fmt: skip
 PRICE = _words(
     r"precio\w*", r"price\w*", r"cuanto", r"cuanta", r"quanto", r"valor", r"preco\w*", r"costo", r"cuesta",
     r"cost", r"how much", r"info", r"informacion",
@@ -103,7 +110,10 @@ SPAM = _words(
     r"visita mi perfil", r"visit my (?:page|profile)", r"link in (?:my )?bio", r"ganhe", r"gana (?:\d+|dinero|plata)",
     r"gana plata", r"ganar dinero", r"escri(?:beme|bime|benos) al", r"al por mayor", r"vendo", r"revendo",
     r"segue meu", r"meu perfil", r"mi perfil", r"clique aqui", r"click (?:here|aqui)", r"acesse", r"te sigo",
-    r"dm me for", r"promo code", r"free (?:followers|money|gift)",
+    r"dm me for", r"promo code", r"free (?:followers|money|gift)", r"\d+k followers",
+    r"trabaj\w* desde (?:tu |su |la )?casa", r"work(?:ing)? from home", r"trabalh\w* (?:de|em) casa",
+    r"ingresos extra", r"renda extra", r"extra income", r"gana\w* (?:\w+ )?(?:\d+ )?(?:diarios|por dia|al dia)",
+    r"check my page", r"mira mi perfil", r"olha meu perfil",
 )  # fmt: skip
 QUESTION_START = re.compile(
     r"^(?:q|que|como|cuando|cuanto|donde|cual|cuales|quien|quienes|hay|tienen|tienes|tiene|viene|vienen|hacen|"
@@ -126,6 +136,7 @@ PRAISE = _words(
     r"massa", r"chido", r"chulada", r"lo maximo", r"full bonito", r"enamorad\w*", r"comodisim\w*", r"calidad",
     r"slay\w*", r"obsessed", r"vixe", r"fofo", r"fofa", r"te quedaria", r"se ven", r"queda (?:divin\w*|bien)",
     r"le queda", r"iporaiterei", r"que linda", r"que lindo", r"qualidade", r"quality", r"so fun", r"dangerous",
+    r"fofura", r"fofinh\w*", r"que amor", r"que belleza", r"que hermosura", r"que coisa (?:mais )?linda",
 )  # fmt: skip
 PAST = _words(
     r"compre", r"comprei", r"me compre", r"bought", r"me llego", r"me llegaron", r"llegaron", r"llego",
@@ -137,7 +148,14 @@ PAST = _words(
     r"comprobante", r"comprovante", r"pantallazo", r"ordered", r"de la otra vez", r"la vez pasada", r"mes passado",
     r"the ones i have", r"i got (?:those|these|mine|them|the)", r"yo (?:tengo|compre)", r"tengo \d+", r"tenes como",
     r"i have (?:one|those|these|it)", r"has \d+ of", r"tiene uno igual\w*", r"tiene (?:\d+|dos) de esas",
-    r"semana pasada", r"last week", r"ayer", r"yesterday",
+    r"semana pasada", r"last week", r"ayer", r"yesterday", r"ja foi", r"ya fue", r"\d+ (?:vezes|veces|times)",
+)  # fmt: skip
+# The live itself and the audience, not the products: "ya empezó?", "alguien más viendo desde Neza?".
+CHATTER = _words(
+    r"ya empezo", r"ya comenzo", r"ja comecou", r"ja comecou", r"already started", r"started yet",
+    r"se acabo el live", r"acabou a live", r"ya termino", r"alguien mas", r"alguem (?:mais|de|aqui)",
+    r"quien mas", r"quem mais", r"anyone (?:else|from|here)", r"who else", r"yall going", r"alguna de ustedes",
+    r"compart\w*", r"compartilh\w*", r"shared", r"sharing", r"saludos", r"saludame", r"manda(?:me)? saludos",
 )  # fmt: skip
 INJECTION = _words(
     r"ignor\w*", r"instruc\w*", r"instruction\w*", r"prompt", r"system", r"sistema", r"assistente", r"asistente",
@@ -152,6 +170,7 @@ _SIGNALS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("KNOW", KNOW),
     ("PRICE", PRICE),
     ("SPAM", SPAM),
+    ("CHATTER", CHATTER),
     ("PAST", PAST),
     ("RESERVE", RESERVE),
     ("RESERVATION", RESERVATION),
@@ -272,14 +291,16 @@ _SCANNERS = _signal_scanners()
 _CLAIM_SIGNALS = frozenset({"CLAIM", "RESERVE", "RESERVATION", "WEAK_CLAIM"})
 
 
-def scan_signals(tokens: list[str]) -> tuple[str, set[str], set[int]]:
-    """The tokens joined by spaces, the names of the signals in them, and the positions of claim words.
+def scan_signals(tokens: list[str]) -> tuple[str, set[str], set[int], set[int]]:
+    """The tokens joined by spaces, the names of the signals in them, and the positions of claim words and of
+    praise words (so praise that is a product's own name, "Love Spell", does not count as praise).
 
     One pass, trying a match only at token starts and only with the signals that can start with that letter.
     """
     joined = " ".join(tokens)
     found: set[str] = set()
     claim_words: set[int] = set()
+    praise_words: set[int] = set()
     pos = end = 0
     for i, tok in enumerate(tokens):
         if pos >= end:
@@ -291,5 +312,7 @@ def scan_signals(tokens: list[str]) -> tuple[str, set[str], set[int]]:
                     end = match.end()
                     if match.lastgroup in _CLAIM_SIGNALS:
                         claim_words.update(range(i, i + joined.count(" ", pos, end) + 1))
+                    elif match.lastgroup == "PRAISE":
+                        praise_words.update(range(i, i + joined.count(" ", pos, end) + 1))
         pos += len(tok) + 1
-    return joined, found, claim_words
+    return joined, found, claim_words, praise_words

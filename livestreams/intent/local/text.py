@@ -26,21 +26,26 @@ _HALF_GLYPH = re.compile(r"(\d)\s*½")
 _HALF_FRACTION = re.compile(r"(\d+)(?:\s+(?:y|e|and))?\s+1/2(?!\d)")
 _THOUSANDS = re.compile(r"(\d)\.(\d{3})(?![\d.])")
 _DECIMAL_COMMA = re.compile(r"(?<![\d,])(\d{1,2}),(\d)(?![\d,])")
-_UNITS = (
-    (re.compile(r"(\d)\s*(?:ml|mls|mililitros?)\b"), r"\1 ~ml"),
-    (re.compile(r"(\d)\s*(?:lts?|litros?|liters?|litres?)\b"), r"\1 ~l"),
-    (re.compile(r"(\d)\s*(?:cms?|centimetros?)\b"), r"\1 ~cm"),
-    (re.compile(r"(\d)\s*(?:mm|milimetros?)\b"), r"\1 ~mm"),
-    (re.compile(r"(\d)\s*(?:\"|”|“|''|inch(?:es)?\b|pulgadas?\b|pulgs?\b|plg\b)"), r"\1 ~in"),
-    (re.compile(r"(\d)\s*(?:oz|onzas?|ounces?)\b"), r"\1 ~oz"),
-    (re.compile(r"(\d)\s*(?:kgs?|kilos?|kilogramos?)\b"), r"\1 ~kg"),
-    (re.compile(r"(\d)\s*(?:grs?|gramos?|gramas?)\b"), r"\1 ~g"),
+_UNIT = re.compile(
+    r"(\d)\s*(?:(ml|mls|mililitros?)|(lts?|litros?|liters?|litres?)|(cms?|centimetros?)|(mm|milimetros?)"
+    r"|(inch(?:es)?|pulgadas?|pulgs?|plg)|(oz|onzas?|ounces?)|(kgs?|kilos?|kilogramos?)|(grs?|gramos?|gramas?))(?![a-z])"
+    r"|(\d)\s*(\"|”|“|'')"
 )
+_UNIT_TOKENS = (None, None, "~ml", "~l", "~cm", "~mm", "~in", "~oz", "~kg", "~g")
+
+
+def _unit(match: re.Match[str]) -> str:
+    if match.group(10):
+        return match.group(10) + " ~in"
+    return f"{match.group(1)} {_UNIT_TOKENS[match.lastindex or 0]}"
+
+
 _BARE_LITRE = re.compile(r"(?<![\d~])\b(?:litro|litre|liter)\b")
-_UNIT_HINT = re.compile(r"\d\s*[a-z\"”“']|litr|liter")
+_UNIT_HINT = re.compile(r"\d\s*(?:[mlciopkg\"”“']|''|\s[mlciopkg])")
 # "kieroooo", "holaaa": three or more repeated letters are one letter ("xxxl" keeps its x's; digits stay).
 _ELONGATION = re.compile(r"([a-wyz])\1{2,}")
 # Plus sizes glued to their digit are one token ("2x", "3x"); "2xl" is "xxl". "2 x" stays a quantity.
+_DASHED_CODE = re.compile(r"(?<![a-z0-9])([a-z]{1,3})-(\d)")
 _PLUS_SIZE = re.compile(r"(?<![a-z0-9.])([2-5])x([lg])(?![a-z0-9])")
 _TOKEN = re.compile(
     r"~[a-z]+|\d+x\d+|(?<![\d.])[1-5]x(?![a-z0-9])|[a-z]{1,3}\d+(?![\d.x])|\d+(?:\.\d+)?|[a-z]+|\?|[.!;:\n]+"
@@ -65,10 +70,11 @@ def normalize(text: str) -> str:
     if "," in folded:
         folded = _DECIMAL_COMMA.sub(r"\1.\2", folded)
     if _UNIT_HINT.search(folded):
-        for pattern, replacement in _UNITS:
-            folded = pattern.sub(replacement, folded)
-        if "litr" in folded or "liter" in folded:
-            folded = _BARE_LITRE.sub(" 1 ~l", folded)
+        folded = _UNIT.sub(_unit, folded)
+    if "litr" in folded or "liter" in folded:
+        folded = _BARE_LITRE.sub(" 1 ~l", folded)
+    if "-" in folded:
+        folded = _DASHED_CODE.sub(r"\1\2", folded)  # "C-5", "CZ-01": one code, as if glued
     if "x" in folded:
         folded = _PLUS_SIZE.sub(lambda m: "x" * (int(m.group(1)) - 1) + "x" + m.group(2), folded)
     return _ELONGATION.sub(r"\1", folded) if _ELONGATION.search(folded) else folded

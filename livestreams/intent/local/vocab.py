@@ -41,7 +41,8 @@ LADDER_WORDS: dict[str, str] = {
     "little": "small", "mini": "small", "peq": "small", "smaller": "small", "smallest": "small",
     "mediano": "medium", "mediana": "medium", "medium": "medium", "medio": "medium", "med": "medium",
     "grande": "large", "large": "large", "big": "large", "bigger": "large", "biggest": "large",
-    "largest": "large", "larger": "large", "gde": "large", "grde": "large",
+    "largest": "large", "larger": "large", "gde": "large", "grde": "large", "maior": "large", "mayor": "large",
+    "menor": "small", "pequenito": "small",
 }  # fmt: skip
 LADDER_RUNG = {"small": "S", "medium": "M", "large": "L"}
 
@@ -188,7 +189,7 @@ NEGATORS = words("nao not ni")  # Spanish "no" is also Portuguese "in the": see 
 CONNECTORS = words("y e and , & + ha tambien tb")
 BENEFICIARY_PREPOSITIONS = words("pa para pra pro pros pras for")
 SELF_WORDS = words("mi mim me")
-PERSON_DETERMINERS = words("mi my minha meu su sus tu his her")
+PERSON_DETERMINERS = words("mi mis my minha minhas meu meus su sus tu his her our nuestra nuestro")
 EACH_WORDS = words("cada each")
 KEEP_PHRASES = (
     ("me", "quedo", "con"), ("me", "quedo", "solo", "con"), ("fico", "com"), ("vou", "ficar", "com"),

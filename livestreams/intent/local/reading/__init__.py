@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from livestreams.intent.local.catalog import CatalogIndex
-from livestreams.intent.local.reading.elements import BREAK, NUM, PROD, Element, scan
+from livestreams.intent.local.reading.elements import BREAK, NUM, PROD, VAR, Element, scan
 from livestreams.intent.local.reading.groups import Assembled, Group, Role, assemble, finish, split_quantities
 from livestreams.intent.local.reading.roles import readings, role_options
 from livestreams.intent.local.vocab import VARIANT_MARKERS
@@ -20,7 +20,7 @@ from livestreams.intent.types import ClaimItem
 __all__ = ["Reading", "read"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reading:
     items: tuple[ClaimItem, ...]  # what the comment names (to claim, or to cancel)
     replaced: tuple[ClaimItem, ...]  # a swap or correction: what the new items take the place of
@@ -46,32 +46,42 @@ def read(
     bargaining: bool = False,
 ) -> Reading:
     elements = scan(tokens, glued, index)
+    if not elements:
+        return _nothing_named(index, default_to_featured)
     marked = {i + 1 for i, t in enumerate(tokens) if t in VARIANT_MARKERS}
     options = role_options(tokens, elements, index, bargaining=bargaining)
-    best: tuple[float, list[Group], Assembled, tuple[Role | None, ...]] | None = None
-    best_items: tuple[ClaimItem, ...] = ()
-    runner_up = float("-inf")
-    for roles in readings(options):
+    combos = list(readings(options))
+    if len(combos) > 1:
+        combos.sort(key=_local_score, reverse=True)
+    # What the assembly can add to a reading's local score is bounded (a resolved variant is worth 0.4), so once
+    # the next reading's local score plus that bound cannot reach the best one, the rest need not be assembled.
+    bound = 0.4 * sum(1 for e in elements if e.kind in (VAR, NUM))
+    scored: list[tuple[float, list[Group], Assembled]] = []
+    best_score = float("-inf")
+    unseen = float("-inf")  # the best score a reading not assembled could reach
+    for roles in combos:
+        local = _local_score(roles)
+        if local + bound <= best_score:
+            unseen = local + bound
+            break
         assembled = assemble(elements, list(roles), index, marked)
         groups = finish(assembled, index, default_to_featured=default_to_featured)
-        score = assembled.score + sum(r.score for r in roles if r is not None)
-        if best is None or score > best[0]:
-            if best is not None:
-                candidate_items = _items(best[1], best[2], index)[0]
-                if candidate_items != _items(groups, assembled, index)[0]:
-                    runner_up = max(runner_up, best[0])
-            best = (score, groups, assembled, roles)
-        else:
-            if _items(groups, assembled, index)[0] != _items(best[1], best[2], index)[0]:
-                runner_up = max(runner_up, score)
-    assert best is not None
-    score, groups, assembled, roles = best
-    best_items, replaced, kept, unresolved = _items(groups, assembled, index)
+        total = assembled.score + local
+        scored.append((total, groups, assembled))
+        best_score = max(best_score, total)
+    best = max(range(len(scored)), key=lambda n: (scored[n][0], -n))
+    score, groups, assembled = scored[best]
+    roles = combos[best]
+    best_map, replaced, kept, unresolved = _item_maps(groups, assembled, index)
+    runner_up = unseen
+    for n, (other, other_groups, other_assembled) in enumerate(scored):
+        if n != best and other > runner_up and _item_maps(other_groups, other_assembled, index)[0] != best_map:
+            runner_up = other
     consumed = {i for e in elements if e.kind != BREAK for i in range(e.start, e.end)}
     return Reading(
-        items=best_items,
-        replaced=replaced,
-        kept=kept,
+        items=_claim_items(best_map),
+        replaced=_claim_items(replaced),
+        kept=_claim_items(kept),
         unresolved=unresolved,
         unknown_code=assembled.unknown_code or any(r is not None and r.kind == "unknown" for r in roles),
         unresolved_variant=assembled.unresolved_variant,
@@ -85,13 +95,18 @@ def read(
     )
 
 
+def _local_score(roles: tuple[Role | None, ...]) -> float:
+    return sum(r.score for r in roles if r is not None)
+
+
 def _named(group: Group, elements: list[Element]) -> bool:
     return not group.implicit and any(e.kind in (PROD, NUM) for e in elements)
 
 
-def _items(
+def _item_maps(
     groups: list[Group], assembled: Assembled, index: CatalogIndex
-) -> tuple[tuple[ClaimItem, ...], tuple[ClaimItem, ...], tuple[ClaimItem, ...], bool]:
+) -> tuple[dict[tuple[str, str | None], int], dict[tuple[str, str | None], int], dict[tuple[str, str | None], int], bool]:
+    """(items, replaced, kept) as (code, label) -> quantity, and whether some mention stayed unresolved."""
     units = max(assembled.beneficiaries, assembled.loose_units)
     if assembled.both and len(groups) == 1:
         units = max(units, 2)
@@ -116,9 +131,46 @@ def _items(
         for pick in group.replaced:
             key = (group.code, pick.label)
             replaced[key] = max(replaced.get(key, 0), group.qty or 1)
-    return (
-        tuple(ClaimItem(code=c, variant=v, qty=q) for (c, v), q in items.items()),
-        tuple(ClaimItem(code=c, variant=v, qty=q) for (c, v), q in replaced.items()),
-        tuple(ClaimItem(code=c, variant=v, qty=q) for (c, v), q in kept.items()),
-        unresolved,
+    return items, replaced, kept, unresolved
+
+
+_CLAIM_ITEMS: dict[tuple[str, str | None, int], ClaimItem] = {}
+
+
+def _claim_items(table: dict[tuple[str, str | None], int]) -> tuple[ClaimItem, ...]:
+    """ClaimItems are immutable and repeat all night ("A12", "M", 1): build each once."""
+    out = []
+    for (code, label), qty in table.items():
+        item = _CLAIM_ITEMS.get((code, label, qty))
+        if item is None:
+            if len(_CLAIM_ITEMS) > 50_000:
+                _CLAIM_ITEMS.clear()
+            item = _CLAIM_ITEMS[(code, label, qty)] = ClaimItem(code=code, variant=label, qty=qty)
+        out.append(item)
+    return tuple(out)
+
+
+def _nothing_named(index: CatalogIndex, default_to_featured: bool) -> Reading:
+    """A comment that names no product, variant or number: the product on camera, if any (built once)."""
+    key = ("<nothing>", index.featured, default_to_featured)
+    found = index.memo.get(key)  # type: ignore[call-overload]
+    if isinstance(found, Reading):
+        return found
+    featured = index.featured if default_to_featured else None
+    reading = Reading(
+        items=_claim_items({(featured, None): 1}) if featured else (),
+        replaced=(),
+        kept=(),
+        unresolved=False,
+        unknown_code=False,
+        unresolved_variant=False,
+        explicit=False,
+        named=False,
+        has_refs=False,
+        consumed=frozenset(),
+        margin=9.0,
+        swapped=False,
+        negated=False,
     )
+    index.memo[key] = reading  # type: ignore[index]
+    return reading

@@ -23,6 +23,7 @@ from livestreams.intent.local.vocab import (
     ONE_WORDS,
     OTHER_WORDS,
     PERSON_DETERMINERS,
+    QTY_UNITS,
     SELF_WORDS,
     SWAP_FROM_PHRASES,
     SWAP_TO_WORDS,
@@ -34,7 +35,7 @@ PROD = "prod"  # a product by code or by name words
 VAR = "var"  # a variant phrase ("talla M", "negrita", "extra grande")
 NUM = "num"  # a number whose role the search decides
 ONE = "one"  # "una", "otra", "um": one unit of the next thing
-QTY = "qty"  # a quantity that cannot be anything else ("un par", "2" after "x")
+QTY = "qty"  # a quantity that cannot be anything else ("un par")
 AND = "and"
 NEG = "neg"  # "no la M", "não", "not"
 NEG_PREV = "negprev"  # "23, não, 24": takes back what came before
@@ -51,6 +52,28 @@ UNKNOWN = "unknown"  # looks like a product code but is not in the catalog ("A30
 _SPANISH_NEGATED = frozenset({"la", "el", "los", "las", "en", "era", "es", "fue", "de", "del", "lo"})
 _PLURAL_PEOPLE_ENDINGS = ("as", "os", "es", "s")
 _SINGULAR_EXCEPTIONS = frozenset({"mis", "sis", "bros", "mais", "tres"})
+_SWAP_VERB_PREFIXES = ("cambi", "troc", "troqu", "swap", "switch", "chang", "exchang")
+_PHRASES: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _phrase in SWAP_FROM_PHRASES:
+    _PHRASES.setdefault(_phrase[0], []).append((_phrase, "swapfrom"))
+for _phrase in KEEP_PHRASES:
+    _PHRASES.setdefault(_phrase[0], []).append((_phrase, "keep"))
+_PHRASE_STARTS = frozenset(_PHRASES) | {"un", "um", "a", "of", "de"}
+_PLURAL_ARTICLES = frozenset({"los", "las", "os", "as", "the", "ambos", "ambas"})
+# Words that always take part in the reading, whatever the catalog.
+_ROLE_WORDS = (
+    ONE_WORDS
+    | CONNECTORS
+    | NEGATORS
+    | BENEFICIARY_PREPOSITIONS
+    | PERSON_DETERMINERS
+    | SWAP_TO_WORDS
+    | BOTH_WORDS
+    | EACH_WORDS
+    | _PHRASE_STARTS
+    | _PLURAL_ARTICLES
+    | {"no", "x", ",", "@", "?", SENTENCE_BREAK}
+)
 
 
 @dataclass(slots=True)
@@ -63,29 +86,89 @@ class Element:
     keys: tuple[Key, ...] = ()  # VAR: how to find the label in a product
     value: str = ""  # NUM / QTY: the number as a token ("7.5", "13x4")
     unit: str | None = None  # NUM: "~ml", "~in", ... written after it
-    forced_qty: bool = False  # NUM: after or before "x", followed by "unidades"
+    forced_qty: bool = False  # NUM: "x2", "2 unidades": a quantity whatever else it could be
     name_of: frozenset[str] = frozenset()  # VAR that is also a name word of these products ("la negra")
     via_synonym: bool = False  # PROD found through a translated noun, not the product's own words
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    """What one word can be in this catalog (memoised per catalog: comments repeat the same words all night)."""
+
+    products: frozenset[str] | None
+    via_synonym: bool
+    stem_keys: tuple[Key, ...] | None
+    inert: bool  # nothing at all: skipped without further look
+
+
+def _word_info(index: CatalogIndex, token: str) -> _Word:
+    memo = index.memo
+    found = memo.get(token)
+    if found is not None:
+        return found
+    if len(memo) > 20_000:
+        memo.clear()
+    products, via_synonym = _name_products(index, token)
+    key = stem(token)
+    stem_keys = index.stem_spans.get(key)
+    if stem_keys is None and len(token) >= 5 and products is None:
+        near = index.variant_near.get(key)  # a letter missing: "grnde"
+        stem_keys = index.stem_spans.get(near) if near else None
+    inert = (
+        products is None
+        and stem_keys is None
+        and token not in index.span_starts
+        and token not in index.code_starts
+        and token not in _ROLE_WORDS
+        and not token.startswith(_SWAP_VERB_PREFIXES)
+    )
+    found = memo[token] = _Word(products, via_synonym, stem_keys, inert)
+    return found
+
+
+def _name_products(index: CatalogIndex, token: str) -> tuple[frozenset[str] | None, bool]:
+    if len(token) < 2 or not token.isalpha() or token in VARIANT_MARKERS:
+        return None, False
+    key = stem(token)
+    found = index.names.get(key)
+    if found is not None:
+        return found, False
+    if len(token) >= 3:
+        found = index.synonyms.get(key)
+        if found is not None:
+            return found, True
+    if len(key) >= 5:
+        return index.name_near.get(key), False  # a letter missing ("leggins" for "leggings")
+    return None, False
 
 
 class _Scanner:
     def __init__(self, tokens: list[str], glued: frozenset[int], index: CatalogIndex) -> None:
         self.tokens = tokens
+        self.n = len(tokens)
         self.glued = glued
         self.index = index
         self.out: list[Element] = []
         self.swap_open = False
 
     def tok(self, i: int) -> str | None:
-        return self.tokens[i] if 0 <= i < len(self.tokens) else None
+        return self.tokens[i] if 0 <= i < self.n else None
 
-    def add(self, kind: str, start: int, end: int, **fields: object) -> int:
-        self.out.append(Element(kind, start, end, **fields))  # type: ignore[arg-type]
-        return end
+    def add(self, element: Element) -> int:
+        self.out.append(element)
+        return element.end
 
     def run(self) -> list[Element]:
-        i, n = 0, len(self.tokens)
-        while i < n:
+        tokens, index, glued = self.tokens, self.index, self.glued
+        memo = index.memo
+        i = 0
+        while i < self.n:
+            tok = tokens[i]
+            if tok[0].isalpha() and i not in glued:
+                info = memo.get(tok) or _word_info(index, tok)
+                if info.inert:
+                    i += 1
+                    continue
             i = self.step(i)
         return self.out
 
@@ -93,22 +176,23 @@ class _Scanner:
         tok = self.tokens[i]
         if tok in (SENTENCE_BREAK, "?"):
             self.swap_open = False
-            return self.add(BREAK, i, i + 1)
+            return self.add(Element(BREAK, i, i + 1))
         if tok == "@":
             return self.skip_handle(i)
-        phrase = self.phrase(i)
-        if phrase:
-            return phrase
+        if tok in _PHRASE_STARTS or tok in _PLURAL_ARTICLES or tok in BOTH_WORDS or tok in EACH_WORDS:
+            end = self.phrase(i)
+            if end:
+                return end
         if tok in self.index.code_starts:
-            for length in range(min(self.index.max_code_len, len(self.tokens) - i), 0, -1):
+            for length in range(min(self.index.max_code_len, self.n - i), 0, -1):
                 code = self.index.codes.get(tuple(self.tokens[i : i + length]))
-                if code is not None and self.code_allowed(i, length):
-                    return self.add(PROD, i, i + length, products=frozenset({code}), explicit=True)
-        if i in self.glued and self.tok(i + 1) is not None and not self.explained_glued(i):
-            return self.add(UNKNOWN, i, i + 2)
+                if code is not None:
+                    return self.add(Element(PROD, i, i + length, products=frozenset({code}), explicit=True))
+        if i in self.glued and i + 1 < self.n and not self.explained_glued(i):
+            return self.add(Element(UNKNOWN, i, i + 2))
         if tok[0].isdigit() or tok[0] == "~":
             return self.number(i)
-        if tok == "x" and (self.tok(i + 1) or "a")[0].isdigit():
+        if tok == "x" and i + 1 < self.n and self.tokens[i + 1][0].isdigit():
             end = self.number(i + 1)
             self.out[-1].forced_qty = True
             self.out[-1].start = i
@@ -116,44 +200,42 @@ class _Scanner:
         return self.word(i)
 
     def skip_handle(self, i: int) -> int:
-        """'@Rosa Yánez ...' names a person, not a colour: skip the handle (one or two words)."""
+        """'@Rosa Yánez ...' names a person, not a colour: the handle (one or two words) is no mention."""
         j = i + 1
-        while j < len(self.tokens) and j <= i + 2 and self.tokens[j].isalpha():
+        while j < self.n and j <= i + 2 and self.tokens[j].isalpha():
             j += 1
-        return self.add(BREAK, i, j) if False else j
-
-    def code_allowed(self, i: int, length: int) -> bool:
-        """A spelled code whose first word is an everyday word ("a", "de", "te") needs its digits right after."""
-        return True
+        return j
 
     def explained_glued(self, i: int) -> bool:
-        letters = self.tokens[i]
-        if letters == "x" or letters in self.index.names or stem(letters) in self.index.names:
+        """Glued letters and digits that are not a code of this catalog are an unknown code ("B20"), unless
+        they are a name's model ("A54" of "Samsung A54", "AF1"), a variant ("1B") or a quantity ("x2")."""
+        letters, digits = self.tokens[i], self.tokens[i + 1]
+        if letters == "x" or stem(letters) in self.index.names or (letters, digits) in self.index.spans:
             return True
-        return (letters, self.tokens[i + 1]) in self.index.spans
+        for code in self.index.name_numbers.get(digits, ()):
+            if self.index.products[code].name_numbers[digits].letters_before == letters:
+                return True
+        return False
 
     def phrase(self, i: int) -> int:
         tokens, tok = self.tokens, self.tokens[i]
-        for phrase in SWAP_FROM_PHRASES:
-            if tok == phrase[0] and tuple(tokens[i : i + len(phrase)]) == phrase:
+        for phrase, kind in _PHRASES.get(tok, ()):
+            if tuple(tokens[i : i + len(phrase)]) == phrase:
                 if phrase == ("from",) and not self.swap_open:
                     continue
-                return self.add(SWAP_FROM, i, i + len(phrase))
-        for phrase in KEEP_PHRASES:
-            if tok == phrase[0] and tuple(tokens[i : i + len(phrase)]) == phrase:
-                return self.add(KEEP, i, i + len(phrase))
+                return self.add(Element(SWAP_FROM if kind == "swapfrom" else KEEP, i, i + len(phrase)))
         nxt = self.tok(i + 1)
         if tok in ("un", "um", "a") and nxt in ("par", "pair"):
-            return self.add(QTY, i, i + 2, value="1")  # a pair of shoes or earrings is one unit
-        if tok in ("los", "las", "os", "as", "the", "ambos", "ambas") and nxt == "2":
-            return self.add(BOTH, i, i + 2)
+            return self.add(Element(QTY, i, i + 2, value="1"))  # a pair of shoes or earrings is one unit
+        if tok in _PLURAL_ARTICLES and nxt == "2":
+            return self.add(Element(BOTH, i, i + 2))
         if tok in BOTH_WORDS:
-            return self.add(BOTH, i, i + 1)
-        if tok in EACH_WORDS or (tok == "de" and nxt in EACH_WORDS) or (tok == "of" and nxt == "each"):
+            return self.add(Element(BOTH, i, i + 1))
+        if tok in EACH_WORDS or (tok in ("de", "of") and nxt in EACH_WORDS):
             end = i + 1 if tok in EACH_WORDS else i + 2
             if self.out and self.out[-1].kind == ONE:
                 self.out.pop()
-            return self.add(EACH, i, end)
+            return self.add(Element(EACH, i, end))
         return 0
 
     def number(self, i: int) -> int:
@@ -163,29 +245,25 @@ class _Scanner:
         span = self.variant_span(i)
         if span:
             return span
+        digits = self.digit_run(i)
+        if digits:
+            return digits
         unit = None
         end = i + 1
         nxt = self.tok(i + 1)
         if nxt is not None and nxt[0] == "~":
             unit, end = nxt, i + 2
-        forced = (nxt == "x" and not (self.tok(i + 2) or "a")[0].isdigit()) or self.index_is_qty_unit(nxt)
-        if nxt == "x" and forced:
+        after_x = nxt == "x" and not (self.tok(i + 2) or "a")[0].isdigit()
+        if after_x:
             end = i + 2
-        digits = self.digit_run(i)
-        if digits:
-            return digits
-        return self.add(NUM, i, end, value=tok, unit=unit, forced_qty=forced)
-
-    def index_is_qty_unit(self, token: str | None) -> bool:
-        from livestreams.intent.local.vocab import QTY_UNITS
-
-        return token in QTY_UNITS
+        forced = after_x or nxt in QTY_UNITS
+        return self.add(Element(NUM, i, end, value=tok, unit=unit, forced_qty=forced))
 
     def digit_run(self, i: int) -> int:
         """'dos cero cuatro' = 204 when the catalog has code 204 (single digits spoken one by one)."""
         j = i
         digits = ""
-        while j < len(self.tokens) and len(self.tokens[j]) == 1 and self.tokens[j].isdigit():
+        while j < self.n and len(self.tokens[j]) == 1 and self.tokens[j].isdigit():
             digits += self.tokens[j]
             j += 1
         if j - i < 2 or ("0" not in digits and j - i < 3):
@@ -193,93 +271,69 @@ class _Scanner:
         code = self.index.numeric_codes.get(str(int(digits)))
         if code is None:
             return 0
-        return self.add(PROD, i, j, products=frozenset({code}), explicit=True)
+        return self.add(Element(PROD, i, j, products=frozenset({code}), explicit=True))
 
     def variant_span(self, i: int) -> int:
-        index = self.index
-        tokens = self.tokens
+        index, tokens = self.index, self.tokens
         if tokens[i] not in index.span_starts:
             return 0
-        for length in range(min(index.max_span, len(tokens) - i), 0, -1):
+        for length in range(min(index.max_span, self.n - i), 0, -1):
             keys = index.spans.get(tuple(tokens[i : i + length]))
             if keys is None:
                 continue
             if length == 1 and tokens[i] in GUARDED_SIZE_WORDS and not self.size_guard_ok(i):
                 return 0
-            return self.add(VAR, i, i + length, keys=keys)
+            return self.add(Element(VAR, i, i + length, keys=keys))
         return 0
 
     def size_guard_ok(self, i: int) -> bool:
+        """'talla ese', 'no gê', '12 em': a letter name is a size after a size word or a number, or at the end."""
         prev, nxt = self.tok(i - 1), self.tok(i + 1)
         if prev in VARIANT_MARKERS or (prev is not None and prev[0].isdigit()):
             return True
-        return nxt in (None, SENTENCE_BREAK, ",", "?") and prev not in ARTICLES and prev is not None
+        return nxt in (None, SENTENCE_BREAK, ",", "?") and prev is not None and prev not in ARTICLES
 
     def word(self, i: int) -> int:
         tok, nxt, prev = self.tokens[i], self.tok(i + 1), self.tok(i - 1)
         if tok in ONE_WORDS:
-            return self.add(ONE, i, i + 1, value="other" if tok in OTHER_WORDS else "one")
+            return self.add(Element(ONE, i, i + 1, value="other" if tok in OTHER_WORDS else "one"))
         if tok in CONNECTORS or tok == ",":
-            if tok == "," and nxt in NEGATORS | {"no"} and self.tok(i + 2) in (",", SENTENCE_BREAK):
-                return self.add(NEG_PREV, i, i + 3)
-            return self.add(AND, i, i + 1)
-        if tok in NEGATORS or (tok == "no" and self.spanish_negation(i)):
-            return self.add(NEG, i, i + 1)
+            if tok == "," and (nxt in NEGATORS or nxt == "no") and self.tok(i + 2) in (",", SENTENCE_BREAK):
+                return self.add(Element(NEG_PREV, i, i + 3))
+            return self.add(Element(AND, i, i + 1))
+        if tok in NEGATORS or (tok == "no" and (nxt in _SPANISH_NEGATED or nxt in (",", SENTENCE_BREAK))):
+            # Spanish "no" negates ("no la M", "no en M", "no era 9.5"); Portuguese "no" is "in the" ("no M")
+            return self.add(Element(NEG, i, i + 1))
         if tok in BENEFICIARY_PREPOSITIONS:
             end = self.beneficiary(i)
             if end:
                 return end
         if self.out and self.out[-1].kind == BENEF and tok in PERSON_DETERMINERS and prev in CONNECTORS:
             return self.person(i, i)
-        swap = self.swap_word(tok)
-        if swap:
-            return self.add(swap, i, i + 1)
+        if tok.startswith(_SWAP_VERB_PREFIXES):
+            self.swap_open = True
+            return self.add(Element(SWAP_VERB, i, i + 1))
+        if self.swap_open and tok in SWAP_TO_WORDS:
+            return self.add(Element(SWAP_TO, i, i + 1))
+        info = _word_info(self.index, tok)
         span = self.variant_span(i)
-        products = self.name_products(tok)
         if span:
             element = self.out[-1]
-            if products and element.end == i + 1:
-                element.name_of = products
+            if info.products and element.end == i + 1:
+                element.name_of = info.products
             return span
-        stem_keys = self.index.stem_spans.get(stem(tok))
-        if stem_keys is None and len(tok) >= 5 and products is None:
-            stem_keys = self.near_variant(stem(tok))
-        if stem_keys is not None and not (tok in GUARDED_SIZE_WORDS and not self.size_guard_ok(i)):
-            return self.add(VAR, i, i + 1, keys=stem_keys, name_of=products or frozenset())
-        if products:
-            return self.add(PROD, i, i + 1, products=products, via_synonym=self.via_synonym)
+        if info.stem_keys is not None and not (tok in GUARDED_SIZE_WORDS and not self.size_guard_ok(i)):
+            return self.add(Element(VAR, i, i + 1, keys=info.stem_keys, name_of=info.products or frozenset()))
+        if info.products:
+            return self.add(Element(PROD, i, i + 1, products=info.products, via_synonym=info.via_synonym))
         return i + 1
 
-    via_synonym = False
-
-    def near_variant(self, key: str) -> tuple[Key, ...] | None:
-        """A variant word with one letter missing ("grnde") or one letter too many."""
-        near = self.index.variant_near.get(key)
-        return self.index.stem_spans.get(near) if near else None
-
-    def name_products(self, tok: str) -> frozenset[str] | None:
-        self.via_synonym = False
-        if len(tok) < 2 or not tok.isalpha() or tok in VARIANT_MARKERS:
-            return None
-        key = stem(tok)
-        found = self.index.names.get(key)
-        if found is None and len(tok) >= 3:
-            found = self.index.synonyms.get(key)
-            self.via_synonym = found is not None
-        if found is None and len(key) >= 5:
-            found = self.index.name_near.get(key)  # a letter missing ("leggins" for "leggings")
-        return found
-
-    def spanish_negation(self, i: int) -> bool:
-        """Spanish 'no' negates ("no la M", "no en M", "no era 9.5"); Portuguese 'no' is "in the" ("no M")."""
-        nxt = self.tok(i + 1)
-        return nxt in _SPANISH_NEGATED or nxt in (",", SENTENCE_BREAK)
-
     def beneficiary(self, i: int) -> int:
-        nxt = self.tok(i + 1)
-        if nxt in SELF_WORDS and not (nxt == "mi" and self.tok(i + 2) not in (None, SENTENCE_BREAK, ",", "y", "e")
-                                      and (self.tok(i + 2) or "").isalpha() and self.tok(i + 2) not in CONNECTORS):
-            return self.add(BENEF, i, i + 2, value="1")  # fmt: skip
+        nxt, after = self.tok(i + 1), self.tok(i + 2)
+        if nxt in SELF_WORDS:
+            # "pa mí" is one beneficiary; "pa mi mamá" is the mother ("mi" + a noun)
+            if not (nxt == "mi" and after is not None and after.isalpha() and after not in CONNECTORS):
+                return self.add(Element(BENEF, i, i + 2, value="1"))
         if nxt in PERSON_DETERMINERS or nxt == "mi":
             return self.person(i + 1, i)
         return 0
@@ -292,15 +346,7 @@ class _Scanner:
         plural = self.tokens[j] in ("mis", "sus", "meus", "minhas") or (
             noun.endswith(_PLURAL_PEOPLE_ENDINGS) and noun not in _SINGULAR_EXCEPTIONS and len(noun) > 4
         )
-        return self.add(BENEF, start, j + 2, value="many" if plural else "1")
-
-    def swap_word(self, tok: str) -> str | None:
-        if tok.startswith(("cambi", "troc", "troqu", "swap", "switch", "chang", "exchang")):
-            self.swap_open = True
-            return SWAP_VERB
-        if self.swap_open and tok in SWAP_TO_WORDS:
-            return SWAP_TO
-        return None
+        return self.add(Element(BENEF, start, j + 2, value="many" if plural else "1"))
 
 
 def scan(tokens: list[str], glued: frozenset[int], index: CatalogIndex) -> list[Element]:

@@ -224,8 +224,12 @@ class _Assembly:
             group.qty = qty  # "jean 10 x 2 talla 6 y 8": the x2 counts the jean named before it
             return
         nxt = self.next_item(k)
-        if nxt is not None:
+        follows_one = k + 1 < len(self.elements) and self.elements[k + 1].kind == ONE
+        if nxt is not None and not follows_one:
             self.own_qty = qty  # "2 jeans", "dos de 18", "2 G", "x2 en 8,5"
+            return
+        if follows_one and group is None:
+            self.pending_qty = qty  # "quero 2, um P e um G": the total, split by what follows
             return
         group = self.current
         if group is not None and group.qty is None:
@@ -307,12 +311,11 @@ def finish(assembled: Assembled, index: CatalogIndex, *, default_to_featured: bo
     """Groups as the items will be read: implicit groups merged into the product named later, loose variants
     attached, a trailing variant shared ("el azul y el negro en 8"), labels resolved, and scored."""
     score = 0.0
-    for group in assembled.groups:
-        if group.implicit:
-            for pick in group.picks:
-                if resolve(index, group.code, pick) is None and pick.number is not None and not pick.marked:
-                    score -= 1.4  # a number read as a size the product on camera does not have
-    groups = _merge_implicit(assembled.groups, index)
+    groups, dropped = _merge_implicit(assembled.groups, index)
+    for group in dropped:
+        for pick in group.picks:
+            if pick.number is not None and not pick.marked:
+                score -= 1.4  # a number read as a size the product on camera does not have, and dropped
     if not groups and default_to_featured and index.featured:
         groups = [Group(candidates=frozenset({index.featured}), code=index.featured, explicit=False)]
         groups[0].qty = assembled.pending_qty
@@ -329,8 +332,7 @@ def finish(assembled: Assembled, index: CatalogIndex, *, default_to_featured: bo
             if pick.label is not None:
                 score += 0.4
             elif group.code is not None:
-                if not group.implicit or pick.marked or pick.number is None:
-                    score -= 0.4 if pick.marked or pick.number is None else 1.4
+                score -= 0.4 if pick.marked or pick.number is None else 1.4
                 assembled.unresolved_variant = True
         if group.code is None:
             score -= 0.5
@@ -338,24 +340,26 @@ def finish(assembled: Assembled, index: CatalogIndex, *, default_to_featured: bo
     return groups
 
 
-def _merge_implicit(groups: list[Group], index: CatalogIndex) -> list[Group]:
-    """A variant named before the product ("mio en ch el vestido") belongs to the product named later."""
+def _merge_implicit(groups: list[Group], index: CatalogIndex) -> tuple[list[Group], list[Group]]:
+    """A variant named before the product ("mio en ch el vestido") belongs to the product named later. Returns
+    the groups, and the implicit groups dropped as misreadings (a bare number the product on camera lacks)."""
     implicit = [g for g in groups if g.implicit]
     named = [g for g in groups if not g.implicit]
     if not implicit or not named:
-        return list(groups)
-    implicit = [g for g in implicit if g.qty is not None or g.replaced or any(_belongs(index, g, p) for p in g.picks)]
+        return list(groups), []
+    keep = [g for g in implicit if g.qty is not None or g.replaced or any(_belongs(index, g, p) for p in g.picks)]
+    dropped = [g for g in implicit if g not in keep]
     target = next((g for g in named if not g.picks), None)
-    if target is None and all(not g.picks for g in implicit):
+    if target is None and all(not g.picks for g in keep):
         target = named[0]  # "troca meu M da vermelha pelo G": the M replaced is the red one's
     if target is None:
-        return [g for g in groups if not g.implicit or g in implicit]
-    for group in implicit:
+        return [g for g in groups if not g.implicit or g in keep], dropped
+    for group in keep:
         target.picks[:0] = group.picks
         target.replaced[:0] = group.replaced
         if target.qty is None:
             target.qty = group.qty
-    return named
+    return named, dropped
 
 
 def _belongs(index: CatalogIndex, group: Group, pick: Pick) -> bool:

@@ -29,6 +29,7 @@ from livestreams.intent.local.vocab import (
 
 MAX_READINGS = 48
 _PRICE_BEFORE = frozenset({"$", "por", "pra", "a", "en", "em", "for", "at"})
+_MEASURE_BEFORE = frozenset({"mido", "mide", "peso", "pesa", "calzo", "weigh", "im", "tengo"})
 
 
 class _Context:
@@ -69,8 +70,8 @@ def candidate_roles(k: int, ctx: _Context) -> list[Role]:
     roles: list[Role] = []
 
     ignore = -0.5
-    if nxt in NON_ITEM_AFTER_NUMBER or prev == "$":
-        ignore += 3.0
+    if nxt in NON_ITEM_AFTER_NUMBER or prev == "$" or prev in _MEASURE_BEFORE:
+        ignore += 3.0  # "3 semanas", "$180", "mido 1.60 y peso 58", "yo calzo 8"
     if ctx.bargaining and (prev in _PRICE_BEFORE or nxt in PRICE_AFTER_NUMBER):
         ignore += 2.5  # "si me la deja en 300", "se fizer 2 por 50"
     if is_int and len(value) == 4 and 1900 <= int(value) <= 2099:
@@ -193,7 +194,7 @@ def role_options(
             continue
         roles = sorted(candidate_roles(k, ctx), key=lambda r: -r.score)
         best = roles[0].score
-        options.append([r for r in roles if r.score >= best - 2.5][:4])
+        options.append([r for r in roles if r.score >= best - 1.6][:3])
     return options
 
 
