@@ -36,8 +36,14 @@ _CLAIM_VERBS_AFTER_SI = re.compile(
     r"^(?:quiero|kiero|la quiero|lo quiero|me lo llevo|me la llevo|porfa|compro|lo compro|la compro|la llevo|"
     r"lo llevo|me interesa)"
 )
+_NOT_A_VERB = FILLERS - {"das", "da", "va", "dale", "pega", "separa", "llevo", "take", "want", "quiero", "quero"}
 _HYPOTHETICAL = re.compile(r"(?<![a-z])(?:compraria\w*|would buy|i d buy|id buy|compraria)(?![a-z])")
 _ABOUT_OTHERS_CLAIMS = frozenset({"quiere", "quer", "wants", "quieren", "querem", "want", "pidio", "pidiendo"})
+_PURPOSE = frozenset({"para", "pa", "pra", "pro", "for", "porque", "because", "pq"})
+_COPULAS = frozenset(
+    "ya se son estan es esta quedo quedaron llego llegaron tiene tienen sao estao e eram foi foram were are is "
+    "was broke se dañaron".split()
+)
 _QUESTION_NOUNS = frozenset(
     "talla tallas tamano tamanho size color colores cor cores colour colors precio preco price tela material "
     "medida medidas marca numero hora dia tipo modelo tecido largo ancho".split()
@@ -58,16 +64,17 @@ _OTHER = _itemless("other", 0.95)
 
 def parse_comment(text: str, context: LiveContext) -> IntentResult:
     index = index_for(context)
-    tokens, glued = tokenize_glued(normalize(text))
+    tokens, glued, spoken = tokenize_glued(normalize(text))
     joined, signals, claim_words, praise_words = scan_signals(tokens)
     injected = "INJECTION" in signals
     if injected:
         tokens = _before_injection(tokens)
         glued = frozenset(g for g in glued if g + 1 < len(tokens))
+        spoken = frozenset(s for s in spoken if s < len(tokens))
         joined, signals, claim_words, praise_words = scan_signals(tokens)
     if not any(t[0].isalnum() for t in tokens):
         return _itemless("other", 0.85 if injected else 0.95)
-    result = _Comment(tokens, glued, joined, signals, claim_words, praise_words, index).decide()
+    result = _Comment(tokens, glued, spoken, joined, signals, claim_words, praise_words, index).decide()
     if not injected:
         return result
     if result.intent not in ("purchase", "cancel"):
@@ -106,6 +113,7 @@ class _Comment:
         self,
         tokens: list[str],
         glued: frozenset[int],
+        spoken: frozenset[int],
         joined: str,
         signals: set[str],
         claim_words: set[int],
@@ -113,6 +121,7 @@ class _Comment:
         index: CatalogIndex,
     ) -> None:
         self.praise_words = praise_words
+        self.spoken = spoken
         self.tokens = tokens
         self.glued = glued
         self.joined = joined
@@ -131,10 +140,12 @@ class _Comment:
         if found is None:
             tokens = self.tokens[start:] if start else self.tokens
             glued = frozenset(g - start for g in self.glued if g >= start) if start else self.glued
+            spoken = frozenset(g - start for g in self.spoken if g >= start) if start else self.spoken
             found = self._readings[key] = read(
                 tokens,
                 glued,
                 self.index,
+                spoken=spoken,
                 default_to_featured=default_to_featured,
                 bargaining="PRICE" in self.signals or self.conditional(),
             )
@@ -288,7 +299,7 @@ class _Comment:
                 if nxt in _PT_FUTURE_SUBJUNCTIVE or (nxt.endswith("r") and nxt not in FILLERS and j == i + 1):
                     return True
                 continue
-            if nxt in _NOT_CONDITIONAL_AFTER_SI or nxt in FILLERS or _CLAIM_VERBS_AFTER_SI.match(" ".join(tokens[j:])):
+            if nxt in _NOT_CONDITIONAL_AFTER_SI or nxt in _NOT_A_VERB or _CLAIM_VERBS_AFTER_SI.match(" ".join(tokens[j:])):
                 continue
             if j + 1 < len(tokens) or self.strong:
                 return True
@@ -307,6 +318,8 @@ class _Comment:
                 if tok == "mbae" and not guarani:
                     continue
                 nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+                if nxt in _COPULAS and i > 0 and tokens[i - 1] in ("los", "las", "el", "la", "os", "as", "o", "a"):
+                    continue  # "los míos ya se dañaron": a statement about one's own things
                 if nxt is None or (self.not_a_noun(nxt) and stem(nxt) not in self.index.names):
                     return True  # "mío", "minha!!! tam G"; not "meu gato ia amar"
         return False
@@ -334,13 +347,17 @@ class _Comment:
         return position not in reading.consumed
 
     def residual_words(self, reading: Reading) -> int:
-        """Words neither the item reading nor the claim explain; a pure item list ("A12 M x2") has none."""
+        """Words neither the item reading nor the claim explain; a pure item list ("A12 M x2") has none. What
+        comes after "para"/"porque" says what the item is for ("3 parlantes para regalar en navidad")."""
         explained = reading.consumed | self.claim_words
-        return sum(
-            1
-            for i, t in enumerate(self.tokens)
-            if i not in explained and t.isalpha() and not self.not_a_noun(t)
-        )
+        names = self.index.name_tokens
+        count = 0
+        for i, t in enumerate(self.tokens):
+            if t in _PURPOSE and i > 0 and i - 1 in explained:
+                break
+            if i not in explained and t.isalpha() and t not in names and not self.not_a_noun(t):
+                count += 1
+        return count
 
 
 def _item_confidence(reading: Reading, items: tuple[ClaimItem, ...]) -> float:

@@ -106,6 +106,7 @@ class CatalogIndex:
     span_starts: frozenset[str]
     featured: str | None
     memo: dict[str, object]  # token -> what it can be here (reading/elements.py), filled as comments come
+    name_tokens: frozenset[str] = frozenset()  # every token of every product name, as written
 
 
 # Hashing a LiveContext walks the whole catalog; the webhook passes the same products tuple again and again,
@@ -181,6 +182,7 @@ def _index_products(products: tuple[CatalogProduct, ...]) -> CatalogIndex:
         span_starts=frozenset(span[0] for span in spans),
         featured=None,
         memo={},
+        name_tokens=frozenset(t for product in products for t in _name_tokens(product) if t.isalpha()),
     )
 
 
@@ -432,6 +434,11 @@ def _variant_vocabulary(products: tuple[CatalogProduct, ...]) -> tuple[dict[Span
         add(stems, word_stem, ("colour", colour))
     for shade in SHADE_FAMILY:
         add(stems, stem(shade), ("word", stem(shade)))
+    for form, keys in spans.items():
+        if len(form) == 1:  # "grande" is a label of one product and a size (L) of another
+            for key in stems.get(stem(form[0]), ()):
+                if key not in keys:
+                    keys.append(key)
     ordered = {k: tuple(sorted(v, key=_key_rank)) for k, v in spans.items()}
     return ordered, {k: tuple(sorted(v, key=_key_rank)) for k, v in stems.items()}
 

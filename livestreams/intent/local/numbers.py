@@ -64,14 +64,17 @@ CONNECTORS = frozenset({"y", "e", "and"})
 NUMBER_WORDS = frozenset(UNITS) | frozenset(TEENS) | frozenset(TENS) | frozenset(HUNDREDS)
 
 
-def merge_number_words(tokens: list[str]) -> list[str]:
-    """Spoken numbers become digit tokens; a half after a number ("7 y medio") becomes "7.5"."""
+def merge_number_words(tokens: list[str]) -> tuple[list[str], set[int]]:
+    """Spoken numbers become digit tokens; a half after a number ("7 y medio") becomes "7.5". Also returns the
+    positions of the numbers that were spoken ("tres"), as opposed to written in digits ("3")."""
     out: list[str] = []
+    spoken: set[int] = set()
     i, n = 0, len(tokens)
     while i < n:
         tok = tokens[i]
         if tok in NUMBER_WORDS:
             value, i = _read_number(tokens, i)
+            spoken.add(len(out))
             out.append(str(value))
         else:
             out.append(tok)
@@ -82,7 +85,7 @@ def merge_number_words(tokens: list[str]) -> list[str]:
         if half_end and "." not in out[-1]:
             out[-1] += ".5"
             i = half_end
-    return out
+    return out, spoken
 
 
 def _half_after(tokens: list[str], i: int) -> int:

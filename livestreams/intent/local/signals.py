@@ -33,7 +33,7 @@ _E = r"(?![a-z0-9])"
 
 # Imperatives and "me la apartas?", not participles ("vende separado?", "esta reservado?").
 _RESERVE_VERBS = (
-    r"apart(?:a|e|as|ame|amela|amelo|amelos|ar|en|o)|apunt(?:a|e|as|ame|amela|amelo|ar|o)"
+    r"apart(?:a|as|ame|amela|amelo|amelos|ar|en|o|eme|emela|emelo|enme|ai)|apunt(?:a|e|as|ame|amela|amelo|ar|o)"
     r"|separ(?:a|e|as|ame|a-me|ar|em|o)|reserv(?:a|e|as|ame|amela|amelo|ar|o)"
 )
 
@@ -67,6 +67,7 @@ CANCEL = _words(
     r"cancel\w*", r"unclaim\w*", r"desist\w*", r"me arrepenti", r"me arrepiento", r"arrepentid\w*",
     r"changed? my mind", r"never ?mind", r"nvm", r"nao quero", r"ya no (?:\w+ )?(?:quiero|kiero|lo quiero|la quiero)",
     r"(?:al final|mejor|ahora) no (?:\w+ )?quiero", r"no (?:lo |la |los |las )?(?:quiero|kiero)(?! (?:ver|saber))",
+    r"quit(?:eme|enme|amelo|amela|emelo|emela)", r"saq(?:ueme|uenme)", r"borr(?:eme|enme|alo|ala)",
     r"dont want", r"do not want", r"no longer want", r"tira (?:o |a )?(?:meu|minha) nome", r"tira meu", r"quitame",
     r"nao (?:quer|quero) mais", r"ya no (?:la |lo |los |las )?(?:voy a )?(?:ocupar|necesito|llevo)",
     r"quita(?:me|la|lo)", r"sacame", r"borra(?:me)?", r"anula\w*", r"remove (?:me|my)", r"pass on",
@@ -96,6 +97,8 @@ KNOW = _words(
     r"(?:i )?(?:quiero|quero|kiero|queria|want to|wanna|wanted to|quisiera|gostaria de) (?:saber|know)",
     r"no se (?:mi|que|cual) talla", r"nao sei (?:meu|qual|o) tamanho", r"what size should", r"que talla me",
     r"qual tamanho (?:me|eu)",
+    r"(?:que|cual|qual|what) (?:talla|tamano|tamanho|size|numero|talle) (?:le|me|te|seria|usa|uso|es|pido|pego|compro"
+    r"|should|would|do|for)",
 )  # fmt: skip
 PRICE = _words(
     r"precio\w*", r"price\w*", r"cuanto", r"cuanta", r"quanto", r"valor", r"preco\w*", r"costo", r"cuesta",
@@ -103,6 +106,7 @@ PRICE = _words(
     # offers: "me lo dejas en 200?", "faz por 80?", "would you do 150"
     r"(?:me )?(?:lo |la |los |las )?dej(?:a|as|an|e|es|ás|ame|amela|amelo) en \d+", r"rebaj\w*", r"descuent\w*",
     r"desconto\w*", r"faz por", r"fazer por", r"fica por", r"(?:would|could|can) you do", r"a como",
+    r"(?:en|a|por|pra|for) \d{2,} (?:me |te )?(?:l[oa]s? )?(?:llevo|quiero|compro|levo|quero|take)",
 )  # fmt: skip
 # Self-promotion and scams: links, "follow me", "gana dinero desde tu casa".
 SPAM = _words(
@@ -137,6 +141,8 @@ PRAISE = _words(
     r"slay\w*", r"obsessed", r"vixe", r"fofo", r"fofa", r"te quedaria", r"se ven", r"queda (?:divin\w*|bien)",
     r"le queda", r"iporaiterei", r"que linda", r"que lindo", r"qualidade", r"quality", r"so fun", r"dangerous",
     r"fofura", r"fofinh\w*", r"que amor", r"que belleza", r"que hermosura", r"que coisa (?:mais )?linda",
+    r"muy buen\w*", r"buenisim\w*", r"que buen\w*", r"muito bo[mn]\w*", r"so good", r"apaixonad\w*",
+    r"me tinca", r"genia", r"genio", r"se ven buen\w*",
 )  # fmt: skip
 PAST = _words(
     r"compre", r"comprei", r"me compre", r"bought", r"me llego", r"me llegaron", r"llegaron", r"llego",
@@ -145,6 +151,7 @@ PAST = _words(
     r"no me ha llegado", r"waiting on my order", r"meu pedido", r"mi pedido",
     r"ya (?:la |lo |los |las |le |te )?(?:aparte|separe|pague|pedi|transferi|deposite|mande|pase|compre)",
     r"ja (?:separei|paguei|mandei|transferi|comprei|pedi)", r"just sent", r"already (?:paid|sent|ordered)",
+    r"paguei", r"ya pague", r"just paid", r"i paid", r"ya te pague", r"deposite", r"transferi",
     r"comprobante", r"comprovante", r"pantallazo", r"ordered", r"de la otra vez", r"la vez pasada", r"mes passado",
     r"the ones i have", r"i got (?:those|these|mine|them|the)", r"yo (?:tengo|compre)", r"tengo \d+", r"tenes como",
     r"i have (?:one|those|these|it)", r"has \d+ of", r"tiene uno igual\w*", r"tiene (?:\d+|dos) de esas",
@@ -156,6 +163,7 @@ CHATTER = _words(
     r"se acabo el live", r"acabou a live", r"ya termino", r"alguien mas", r"alguem (?:mais|de|aqui)",
     r"quien mas", r"quem mais", r"anyone (?:else|from|here)", r"who else", r"yall going", r"alguna de ustedes",
     r"compart\w*", r"compartilh\w*", r"shared", r"sharing", r"saludos", r"saludame", r"manda(?:me)? saludos",
+    r"que me perdi", r"what did i miss", r"o que (?:eu )?perdi", r"llegue tarde", r"cheguei atrasad\w*",
 )  # fmt: skip
 INJECTION = _words(
     r"ignor\w*", r"instruc\w*", r"instruction\w*", r"prompt", r"system", r"sistema", r"assistente", r"asistente",

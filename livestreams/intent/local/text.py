@@ -8,6 +8,7 @@ label like "500ml" is the same two tokens as a comment's "500 ml".
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from livestreams.intent.local.numbers import NUMBER_WORDS, merge_number_words
 
@@ -80,28 +81,38 @@ def normalize(text: str) -> str:
     return _ELONGATION.sub(r"\1", folded) if _ELONGATION.search(folded) else folded
 
 
+class Tokens(NamedTuple):
+    words: list[str]
+    glued: frozenset[int]  # letters written glued to the digits after them ("a12", "k20", "af1")
+    spoken: frozenset[int]  # numbers that were words ("tres", "doce"), not digits
+
+
 def tokenize(normalized: str) -> list[str]:
-    return tokenize_glued(normalized)[0]
+    return tokenize_glued(normalized).words
 
 
-def tokenize_glued(normalized: str) -> tuple[list[str], frozenset[int]]:
-    """Tokens, and the positions of letters written glued to the digits after them ("a12", "k20", "af1"): a
-    glued pair looks like a product code even when the catalog has no such code."""
+def tokenize_glued(normalized: str) -> Tokens:
+    """Tokens, and the positions of letters glued to digits (a glued pair looks like a product code even when
+    the catalog has no such code) and of numbers spoken in words."""
     tokens = [SENTENCE_BREAK if t[0] in ".!;:\n" else t for t in _TOKEN.findall(normalized)]
+    spoken: set[int] = set()
     if not NUMBER_WORDS.isdisjoint(tokens) or any(t[0].isdigit() for t in tokens):
-        tokens = merge_number_words(tokens)
+        tokens, spoken = merge_number_words(tokens)
     if not any(t[0].isalpha() and t[-1].isdigit() for t in tokens):
-        return tokens, frozenset()
+        return Tokens(tokens, frozenset(), frozenset(spoken))
     out: list[str] = []
     glued: set[int] = set()
-    for token in tokens:
+    moved: set[int] = set()
+    for position, token in enumerate(tokens):
         match = _GLUED.match(token) if token[-1].isdigit() and token[0].isalpha() else None
+        if position in spoken:
+            moved.add(len(out))
         if match:
             glued.add(len(out))
             out.extend(match.groups())
         else:
             out.append(token)
-    return out, frozenset(glued)
+    return Tokens(out, frozenset(glued), frozenset(moved))
 
 
 def is_number(token: str) -> bool:

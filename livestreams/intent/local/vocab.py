@@ -138,6 +138,19 @@ NOUN_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("perfume", "fragancia", "fragrance", "colonia"),
     ("esmalte", "polish"),
     ("maquillaje", "maquiagem", "makeup"),
+    ("reloj", "relogio", "watch", "smartwatch"),
+    ("audifono", "auricular", "fone", "headphone", "earbud", "headset"),
+    ("parlante", "bocina", "altavoz", "speaker", "caixa"),
+    ("cargador", "carregador", "charger"),
+    ("funda", "carcasa", "capinha", "capa", "case", "forro"),
+    ("celular", "telefono", "movil", "phone", "smartphone"),
+    ("sombrero", "chapeu", "hat"),
+    ("calza", "legging", "licra", "malla"),
+    ("sosten", "brasier", "sutia", "bra", "corpino"),
+    ("calzon", "calcinha", "panty", "bombacha", "brief"),
+    ("botella", "termo", "garrafa", "bottle", "tumbler"),
+    ("taza", "caneca", "mug", "xicara"),
+    ("mochila", "bag"),
 )
 
 # Words of a product name that say nothing about which product it is.

@@ -42,10 +42,11 @@ def read(
     glued: frozenset[int],
     index: CatalogIndex,
     *,
+    spoken: frozenset[int] = frozenset(),
     default_to_featured: bool = True,
     bargaining: bool = False,
 ) -> Reading:
-    elements = scan(tokens, glued, index)
+    elements = scan(tokens, glued, index, spoken)
     if not elements:
         return _nothing_named(index, default_to_featured)
     marked = {i + 1 for i, t in enumerate(tokens) if t in VARIANT_MARKERS}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from livestreams.intent.local.catalog import CatalogIndex, Key
+from livestreams.intent.local.catalog import CatalogIndex, Key, code_parts
 from livestreams.intent.local.morph import stem
 from livestreams.intent.local.text import SENTENCE_BREAK
 from livestreams.intent.local.vocab import (
@@ -49,6 +49,7 @@ EACH = "each"  # "uno de cada"
 BENEF = "benef"  # "pa mí", "pra minha irmã", "for my sis": one beneficiary
 UNKNOWN = "unknown"  # looks like a product code but is not in the catalog ("A30", "K20")
 
+_WORD_LIKE_LETTER_NAMES = frozenset({"de", "te", "se", "que", "ve", "ar", "ex", "why", "see", "oh", "el", "ele", "pe"})
 _SPANISH_NEGATED = frozenset({"la", "el", "los", "las", "en", "era", "es", "fue", "de", "del", "lo"})
 _PLURAL_PEOPLE_ENDINGS = ("as", "os", "es", "s")
 _SINGULAR_EXCEPTIONS = frozenset({"mis", "sis", "bros", "mais", "tres"})
@@ -143,7 +144,8 @@ def _name_products(index: CatalogIndex, token: str) -> tuple[frozenset[str] | No
 
 
 class _Scanner:
-    def __init__(self, tokens: list[str], glued: frozenset[int], index: CatalogIndex) -> None:
+    def __init__(self, tokens: list[str], glued: frozenset[int], index: CatalogIndex, spoken: frozenset[int]) -> None:
+        self.spoken = spoken
         self.tokens = tokens
         self.n = len(tokens)
         self.glued = glued
@@ -186,7 +188,7 @@ class _Scanner:
         if tok in self.index.code_starts:
             for length in range(min(self.index.max_code_len, self.n - i), 0, -1):
                 code = self.index.codes.get(tuple(self.tokens[i : i + length]))
-                if code is not None:
+                if code is not None and self.spelling_allowed(i, length, code):
                     return self.add(Element(PROD, i, i + length, products=frozenset({code}), explicit=True))
         if i in self.glued and i + 1 < self.n and not self.explained_glued(i):
             return self.add(Element(UNKNOWN, i, i + 2))
@@ -198,6 +200,14 @@ class _Scanner:
             self.out[-1].start = i
             return end
         return self.word(i)
+
+    def spelling_allowed(self, i: int, length: int, code: str) -> bool:
+        """A letter name that is an everyday word ("de", "te", "que") spells a code only with its number spoken
+        too ("la de tres" = D3, "te diez" = T10); "de 1 litro" and "te 2" are not codes (but "AR3" is)."""
+        if self.tokens[i] not in _WORD_LIKE_LETTER_NAMES or self.tokens[i] == code_parts(code)[0]:
+            return True
+        digits = [j for j in range(i + 1, i + length) if self.tokens[j][0].isdigit()]
+        return all(j in self.spoken for j in digits)
 
     def skip_handle(self, i: int) -> int:
         """'@Rosa Yánez ...' names a person, not a colour: the handle (one or two words) is no mention."""
@@ -308,8 +318,8 @@ class _Scanner:
             end = self.beneficiary(i)
             if end:
                 return end
-        if self.out and self.out[-1].kind == BENEF and tok in PERSON_DETERMINERS and prev in CONNECTORS:
-            return self.person(i, i)
+        if tok in PERSON_DETERMINERS and prev in CONNECTORS and len(self.out) >= 2 and self.out[-2].kind == BENEF:
+            return self.person(i, i)  # "for me and my mom", "pa mí y mi hija"
         if tok.startswith(_SWAP_VERB_PREFIXES):
             self.swap_open = True
             return self.add(Element(SWAP_VERB, i, i + 1))
@@ -341,6 +351,8 @@ class _Scanner:
     def person(self, j: int, start: int) -> int:
         """'mi mamá', 'my sis', 'minha irmã': one person; 'mis hijas', 'my bridesmaids': several (count unknown)."""
         noun = self.tok(j + 1)
+        if noun is not None and noun[0].isdigit() and (self.tok(j + 2) or "1").isalpha():
+            return self.add(Element(BENEF, start, j + 3, value="many"))  # "para mis 4 hijos"
         if noun is None or not noun.isalpha():
             return 0
         plural = self.tokens[j] in ("mis", "sus", "meus", "minhas") or (
@@ -349,5 +361,5 @@ class _Scanner:
         return self.add(Element(BENEF, start, j + 2, value="many" if plural else "1"))
 
 
-def scan(tokens: list[str], glued: frozenset[int], index: CatalogIndex) -> list[Element]:
-    return _Scanner(tokens, glued, index).run()
+def scan(tokens: list[str], glued: frozenset[int], index: CatalogIndex, spoken: frozenset[int]) -> list[Element]:
+    return _Scanner(tokens, glued, index, spoken).run()

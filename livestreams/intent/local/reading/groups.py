@@ -103,7 +103,8 @@ class _Assembly:
         self.pending_qty: int | None = None
         self.own_qty: int | None = None
         self.negate = False
-        self.swap_from = False
+        self.swap_from = False  # after "cámbiame": variants are the old ones until "por"
+        self.from_next = False  # after "en vez de": the next variant is the old one
         self.swap_replaced = 0
         self.kept = False
         self.score = 0.0
@@ -198,8 +199,8 @@ class _Assembly:
         if target is not None and element.name_of and resolve(self.index, target.code, pick) is None:
             self.product(element.name_of, False, element)  # "la negra": the black product, not a colour of this one
             return
-        if self.negate or self.swap_from:
-            self.negate = False
+        if self.negate or self.swap_from or self.from_next:
+            self.negate = self.from_next = False
             self.result.negated = True
             if target is not None:
                 target.replaced.append(pick)
@@ -263,7 +264,7 @@ class _Assembly:
                 self.own_qty = 1
         elif kind == BREAK:
             self.own_qty = None
-            self.negate = self.swap_from = False
+            self.negate = self.swap_from = self.from_next = False
         elif kind == NEG:
             self.negate = True
         elif kind == NEG_PREV:
@@ -276,7 +277,7 @@ class _Assembly:
             self.swap_replaced = 0
             self.result.swapped = True
         elif kind == SWAP_FROM:
-            self.swap_from = True
+            self.from_next = True
             self.result.swapped = True
         elif kind == SWAP_TO:
             self.swap_from = False
