@@ -195,24 +195,28 @@ def summary_row(
         "other_f1": result["per_intent"]["other"]["f1"],
         "wrong_confident": len(confident_wrong),
         "wrong_confident_share": round(len(confident_wrong) / result["n"], 4) if result["n"] else 0.0,
+        "unsure_share": round(sum(float(p.get("confidence", 1.0)) < threshold for p in mine) / len(mine), 4)
+        if mine
+        else 0.0,
     }
 
 
 _TABLE_HEADER = (
     f"{'':<22}{'n':>5}{'acc':>7}{'P(buy)':>8}{'R(buy)':>8}{'items':>7}{'F1(q)':>7}{'F1(c)':>7}{'F1(o)':>7}"
-    f"{'wrong&sure':>12}"
+    f"{'wrong&sure':>12}{'unsure':>8}"
 )
 
 
 def format_table(rows: list[dict[str, Any]]) -> list[str]:
-    """The per-seller rows then the set's total, aligned; 'wrong&sure' = count (share of comments)."""
+    """The per-seller rows then the set's total, aligned; 'wrong&sure' = count (share of comments); 'unsure' = share
+    of comments below the threshold (what OpenAI or the seller's review list gets)."""
     lines = [_TABLE_HEADER]
     for row in rows:
         lines.append(
             f"{row['name'][:21]:<22}{row['n']:>5}{row['accuracy']:>7.3f}{row['purchase_precision']:>8.3f}"
             f"{row['purchase_recall']:>8.3f}{row['items_exact']:>7.3f}{row['question_f1']:>7.3f}"
             f"{row['cancel_f1']:>7.3f}{row['other_f1']:>7.3f}"
-            f"{row['wrong_confident']:>5} ({row['wrong_confident_share']:>5.1%})"
+            f"{row['wrong_confident']:>5} ({row['wrong_confident_share']:>5.1%}){row['unsure_share']:>8.1%}"
         )
     return lines
 

@@ -16,7 +16,7 @@ from livestreams.intent.local.morph import stem
 from livestreams.intent.local.reading import Reading, read
 from livestreams.intent.local.signals import FILLERS, INJECTION, POSSESSIVE_CLAIMS, QUESTION_START, scan_signals
 from livestreams.intent.local.text import SENTENCE_BREAK, normalize, tokenize_glued
-from livestreams.intent.local.vocab import QTY_UNITS, VARIANT_MARKERS
+from livestreams.intent.local.vocab import QTY_UNITS, VARIANT_MARKERS, words
 from livestreams.intent.types import ClaimItem, Intent, IntentResult, LiveContext
 
 # "quiero el short": a claim of a product this live does not sell.
@@ -40,13 +40,13 @@ _NOT_A_VERB = FILLERS - {"das", "da", "va", "dale", "pega", "separa", "llevo", "
 _HYPOTHETICAL = re.compile(r"(?<![a-z])(?:compraria\w*|would buy|i d buy|id buy|compraria)(?![a-z])")
 _ABOUT_OTHERS_CLAIMS = frozenset({"quiere", "quer", "wants", "quieren", "querem", "want", "pidio", "pidiendo"})
 _PURPOSE = frozenset({"para", "pa", "pra", "pro", "for", "porque", "because", "pq"})
-_COPULAS = frozenset(
-    "ya se son estan es esta quedo quedaron llego llegaron tiene tienen sao estao e eram foi foram were are is "
-    "was broke se dañaron".split()
+_COPULAS = words(
+    "ya se son estan es esta quedo quedaron llego llegaron tiene tienen sao estao e eram foi foram were are "
+    "is was broke se dañaron"
 )
-_QUESTION_NOUNS = frozenset(
+_QUESTION_NOUNS = words(
     "talla tallas tamano tamanho size color colores cor cores colour colors precio preco price tela material "
-    "medida medidas marca numero hora dia tipo modelo tecido largo ancho".split()
+    "medida medidas marca numero hora dia tipo modelo tecido largo ancho"
 )
 _ITEMLESS: dict[tuple[str, float], IntentResult] = {}
 
@@ -103,8 +103,8 @@ def _before_injection(tokens: list[str]) -> list[str]:
 
 
 # Words that introduce an instruction ("### nota para el bot: ignora ...") are cut with it.
-_INJECTION_LEAD_IN = frozenset(
-    "# nota note obs para pro for the el la o a al bot del de do da hey also tambien y e and , | : instruccion".split()
+_INJECTION_LEAD_IN = words(
+    "# nota note obs para pro for the el la o a al bot del de do da hey also tambien y e and , | : instruccion"
 )
 
 
@@ -299,7 +299,11 @@ class _Comment:
                 if nxt in _PT_FUTURE_SUBJUNCTIVE or (nxt.endswith("r") and nxt not in FILLERS and j == i + 1):
                     return True
                 continue
-            if nxt in _NOT_CONDITIONAL_AFTER_SI or nxt in _NOT_A_VERB or _CLAIM_VERBS_AFTER_SI.match(" ".join(tokens[j:])):
+            if (
+                nxt in _NOT_CONDITIONAL_AFTER_SI
+                or nxt in _NOT_A_VERB
+                or _CLAIM_VERBS_AFTER_SI.match(" ".join(tokens[j:]))
+            ):
                 continue
             if j + 1 < len(tokens) or self.strong:
                 return True
@@ -349,7 +353,7 @@ class _Comment:
     def residual_words(self, reading: Reading) -> int:
         """Words neither the item reading nor the claim explain; a pure item list ("A12 M x2") has none. What
         comes after "para"/"porque" says what the item is for ("3 parlantes para regalar en navidad")."""
-        explained = reading.consumed | self.claim_words
+        explained = reading.consumed | self.claim_words  # computed once per call
         names = self.index.name_tokens
         count = 0
         for i, t in enumerate(self.tokens):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 
 from livestreams.intent.local.morph import near_keys, stem
 from livestreams.intent.local.text import is_number, normalize, tokenize
@@ -33,19 +34,21 @@ from livestreams.intent.local.vocab import (
     SHADE_FAMILY,
     SIZE_FORMS,
     VARIANT_MARKERS,
+    words,
 )
 from livestreams.intent.types import CatalogProduct, LiveContext
 
 Key = tuple[str, str]  # ("lit", "s/m"), ("size", "XL"), ("colour", "black"), ("word", "chic"), ("ladder", "large")
 Span = tuple[str, ...]
 
+
 _UNIT_SCALE = {"~l": ("~ml", 1000.0), "~kg": ("~g", 1000.0)}
 # Letter names that are everyday words: they spell a one-letter code only when the catalog has such a code, and
 # never these prepositions ("en 5" is a size, not code N5).
 _NEVER_A_LETTER = frozenset({"en", "em", "e"})
-_COMMON_SHORT = frozenset(
-    "yo me mi tu su si se no ya va ok te le lo es eu um ta na da do de la el lo os as ao pa pra por en em un ni "
-    "al del eh ah oh uy ay bb jk".split()
+_COMMON_SHORT = words(
+    "yo me mi tu su si se no ya va ok te le lo es eu um ta na da do de la el lo os as ao pa pra por en em un "
+    "ni al del eh ah oh uy ay bb jk"
 )
 
 
@@ -105,7 +108,7 @@ class CatalogIndex:
     max_span: int
     span_starts: frozenset[str]
     featured: str | None
-    memo: dict[str, object]  # token -> what it can be here (reading/elements.py), filled as comments come
+    memo: dict[Any, Any]  # token -> what it can be here (reading/elements.py), filled as comments come
     name_tokens: frozenset[str] = frozenset()  # every token of every product name, as written
 
 
@@ -401,7 +404,9 @@ def _rank_sized(numbers: list[tuple[float, str | None, str]], keys: dict[Key, st
         keys.setdefault(("ladder", "medium"), sized[1][1])
 
 
-def _variant_vocabulary(products: tuple[CatalogProduct, ...]) -> tuple[dict[Span, tuple[Key, ...]], dict[str, tuple[Key, ...]]]:
+def _variant_vocabulary(
+    products: tuple[CatalogProduct, ...],
+) -> tuple[dict[Span, tuple[Key, ...]], dict[str, tuple[Key, ...]]]:
     """Every phrase and word of the comment that can name a variant of some product here, with its keys in the
     order they are tried (the label itself first, then its words, its size, its colour, its rank)."""
     spans: dict[Span, list[Key]] = {}

@@ -56,6 +56,8 @@ CLAIM = _words(
     r"ocupo", r"regal(?:ame|eme|amela|amelo|enme)", r"me regala(?:s|n)?", r"deme", r"denme", r"demel[ao]s?",
     r"me ve", r"me manda", r"manda(?:me)?", r"vou ficar com", r"fico com", r"eu fico", r"put me down",
     r"me apunto", r"separa(?:me)?", r"reservame", r"i need (?:this|these|it|one|the)", r"need (?:this|these|one)",
+    r"dam(?:ela|elo|elas|elos)", r"anotala", r"anotalo", r"bota (?:no meu nome|pra mim)", r"no meu nome",
+    r"a mi nombre", r"add (?:it |one |that |this )?to my cart", r"put (?:one|it) in my cart",
 )  # fmt: skip
 WEAK_CLAIM = _words(r"yo", r"eu", r"yo yo")
 RESERVE = _words(_RESERVE_VERBS)
@@ -142,7 +144,8 @@ PRAISE = _words(
     r"le queda", r"iporaiterei", r"que linda", r"que lindo", r"qualidade", r"quality", r"so fun", r"dangerous",
     r"fofura", r"fofinh\w*", r"que amor", r"que belleza", r"que hermosura", r"que coisa (?:mais )?linda",
     r"muy buen\w*", r"buenisim\w*", r"que buen\w*", r"muito bo[mn]\w*", r"so good", r"apaixonad\w*",
-    r"me tinca", r"genia", r"genio", r"se ven buen\w*",
+    r"me tinca", r"genia", r"genio", r"se ven buen\w*", r"re lind\w*", r"barbar\w*", r"espectacular\w*",
+    r"que facha", r"precios\w*", r"hermos\w*",
 )  # fmt: skip
 PAST = _words(
     r"compre", r"comprei", r"me compre", r"bought", r"me llego", r"me llegaron", r"llegaron", r"llego",

@@ -53,6 +53,9 @@ _TOKEN = re.compile(
     r"|[,#@$%/&+|]"
 )
 _GLUED = re.compile(r"^([a-z]{1,3})(\d+)$")
+_GLUED_ANY = re.compile(r"(?<![a-z])[a-z]{1,3}\d")
+_DIGIT = re.compile(r"\d")
+_EMPTY: frozenset[int] = frozenset()
 
 SENTENCE_BREAK = "|"
 LINK = "~link"
@@ -96,10 +99,11 @@ def tokenize_glued(normalized: str) -> Tokens:
     the catalog has no such code) and of numbers spoken in words."""
     tokens = [SENTENCE_BREAK if t[0] in ".!;:\n" else t for t in _TOKEN.findall(normalized)]
     spoken: set[int] = set()
-    if not NUMBER_WORDS.isdisjoint(tokens) or any(t[0].isdigit() for t in tokens):
+    digits = _DIGIT.search(normalized) is not None
+    if digits or not NUMBER_WORDS.isdisjoint(tokens):
         tokens, spoken = merge_number_words(tokens)
-    if not any(t[0].isalpha() and t[-1].isdigit() for t in tokens):
-        return Tokens(tokens, frozenset(), frozenset(spoken))
+    if not digits or _GLUED_ANY.search(normalized) is None:
+        return Tokens(tokens, _EMPTY, frozenset(spoken) if spoken else _EMPTY)
     out: list[str] = []
     glued: set[int] = set()
     moved: set[int] = set()

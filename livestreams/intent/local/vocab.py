@@ -92,7 +92,10 @@ SHADE_FAMILY: dict[str, str] = {
     "crema": "white", "cream": "white", "hueso": "white", "off": "white", "marfil": "white", "ivory": "white",
     "perla": "white", "pearl": "white",
     "mostaza": "yellow", "mostarda": "yellow", "mustard": "yellow",
-    "plomo": "grey", "grafito": "grey", "charcoal": "grey", "fog": "grey",
+    "plomo": "grey", "grafito": "grey", "charcoal": "grey", "fog": "grey", "topo": "grey", "vison": "grey",
+    "melange": "grey", "humo": "grey",
+    "habano": "brown", "suela": "brown", "tostado": "brown", "cuero": "brown", "cafe": "brown", "moro": "brown",
+    "natural": "beige", "tiza": "white", "hielo": "white",
 }  # fmt: skip
 
 # --- product nouns across languages ------------------------------------------------------------------------------
@@ -151,6 +154,16 @@ NOUN_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("botella", "termo", "garrafa", "bottle", "tumbler"),
     ("taza", "caneca", "mug", "xicara"),
     ("mochila", "bag"),
+    ("billetera", "monedero", "wallet", "carteira", "cartera"),
+    ("cinturon", "cinto", "belt", "correa"),
+    ("rinonera", "cangurera", "canguro", "pochete", "fanny"),
+    ("bandolera", "morral", "crossbody"),
+    ("tarjetero", "cardholder"),
+    ("llavero", "keychain", "chaveiro"),
+    ("mocasin", "loafer", "mocassim"),
+    ("guante", "luva", "glove"),
+    ("pijama", "piyama", "pajama", "pyjama"),
+    ("vaso", "copo", "glass"),
 )
 
 # Words of a product name that say nothing about which product it is.

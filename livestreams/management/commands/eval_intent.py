@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from livestreams.intent.engine import parse_comment
 from livestreams.intent.evaluation import (
     DatasetError,
     Engine,
@@ -25,7 +26,6 @@ from livestreams.intent.evaluation import (
     summary_row,
     wrong_and_confident,
 )
-from livestreams.intent.local_engine import parse_comment
 
 
 class Command(BaseCommand):
@@ -43,7 +43,7 @@ class Command(BaseCommand):
             "--threshold",
             type=float,
             default=None,
-            help="confidence at or above which a mistake counts as 'wrong and sure' (default INTENT_CONFIDENCE_THRESHOLD)",
+            help="confidence at or above which a mistake counts as 'wrong and sure' (default: the setting)",
         )
         parser.add_argument("--predictions", help="write each set's predictions to this directory (one JSONL per set)")
         parser.add_argument("--failures", action="store_true", help="also list every failure, as score.py does")

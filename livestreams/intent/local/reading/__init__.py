@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from livestreams.intent.local.catalog import CatalogIndex
-from livestreams.intent.local.reading.elements import BREAK, NUM, PROD, VAR, Element, scan
+from livestreams.intent.local.reading.elements import BREAK, NUM, VAR, Element, scan
 from livestreams.intent.local.reading.groups import Assembled, Group, Role, assemble, finish, split_quantities
 from livestreams.intent.local.reading.roles import readings, role_options
-from livestreams.intent.local.vocab import VARIANT_MARKERS
 from livestreams.intent.types import ClaimItem
 
-__all__ = ["Reading", "read"]
+__all__ = ["CERTAIN_MARGIN", "Reading", "read"]
+
+CERTAIN_MARGIN = 1.5  # a reading this far ahead of every other is not in doubt
 
 
 @dataclass(slots=True)
@@ -31,10 +32,15 @@ class Reading:
     explicit: bool  # a product named by its code
     named: bool  # a product named by code or by name words (not only by being on camera)
     has_refs: bool  # any product or variant mentioned at all
-    consumed: frozenset[int]  # token positions the reading explains
+    elements: list[Element]  # the mentions found (see `consumed`)
     margin: float  # score of the best reading minus the best reading with other items
     swapped: bool  # "en vez de", "cámbiame ... por", "troca ... pelo"
     negated: bool  # "no la M", "não, a média": something named was taken back
+
+    @property
+    def consumed(self) -> frozenset[int]:
+        """Token positions the reading explains (every mention's span)."""
+        return frozenset(i for e in self.elements if e.kind != BREAK for i in range(e.start, e.end))
 
 
 def read(
@@ -49,64 +55,102 @@ def read(
     elements = scan(tokens, glued, index, spoken)
     if not elements:
         return _nothing_named(index, default_to_featured)
-    marked = {i + 1 for i, t in enumerate(tokens) if t in VARIANT_MARKERS}
+    if all(e.kind != NUM for e in elements):
+        roles: tuple[Role | None, ...] = (None,) * len(elements)
+        assembled = assemble(elements, list(roles), index, tokens)
+        groups = finish(assembled, index, default_to_featured=default_to_featured)
+        return _reading(elements, groups, assembled, roles, index, margin=9.0)
     options = role_options(tokens, elements, index, bargaining=bargaining)
-    combos = list(readings(options))
+    combos = [(_local_score(combo), combo) for combo in readings(options)]
     if len(combos) > 1:
-        combos.sort(key=_local_score, reverse=True)
+        combos.sort(key=_first, reverse=True)
     # What the assembly can add to a reading's local score is bounded (a resolved variant is worth 0.4), so once
-    # the next reading's local score plus that bound cannot reach the best one, the rest need not be assembled.
-    bound = 0.4 * sum(1 for e in elements if e.kind in (VAR, NUM))
+    # the next reading's local score plus that bound falls clearly behind the best one (by the margin that makes
+    # a reading certain, see local_engine._margin_confidence), the rest need not be assembled.
+    words = 0.4 * sum(1 for e in elements if e.kind == VAR)
     scored: list[tuple[float, list[Group], Assembled]] = []
     best_score = float("-inf")
     unseen = float("-inf")  # the best score a reading not assembled could reach
-    for roles in combos:
-        local = _local_score(roles)
-        if local + bound <= best_score:
-            unseen = local + bound
-            break
-        assembled = assemble(elements, list(roles), index, marked)
+    for local, combo in combos:
+        reach = local + words + 0.4 * sum(1 for r in combo if r is not None and r.kind == "var")
+        if reach + CERTAIN_MARGIN <= best_score:
+            unseen = max(unseen, reach)
+            continue
+        assembled = assemble(elements, list(combo), index, tokens)
         groups = finish(assembled, index, default_to_featured=default_to_featured)
         total = assembled.score + local
         scored.append((total, groups, assembled))
         best_score = max(best_score, total)
-    best = max(range(len(scored)), key=lambda n: (scored[n][0], -n))
+    best = 0
+    for n in range(1, len(scored)):
+        if scored[n][0] > scored[best][0]:
+            best = n
     score, groups, assembled = scored[best]
-    roles = combos[best]
-    best_map, replaced, kept, unresolved = _item_maps(groups, assembled, index)
     runner_up = unseen
-    for n, (other, other_groups, other_assembled) in enumerate(scored):
-        if n != best and other > runner_up and _item_maps(other_groups, other_assembled, index)[0] != best_map:
-            runner_up = other
-    consumed = {i for e in elements if e.kind != BREAK for i in range(e.start, e.end)}
+    maps = _item_maps(groups, assembled, index)
+    if len(scored) > 1:
+        for n, (other, other_groups, other_assembled) in enumerate(scored):
+            if n != best and other > runner_up and _item_maps(other_groups, other_assembled, index)[0] != maps[0]:
+                runner_up = other
+    margin = score - runner_up if runner_up > float("-inf") else 9.0
+    return _reading(elements, groups, assembled, combos[best][1], index, margin=margin, maps=maps)
+
+
+def _reading(
+    elements: list[Element],
+    groups: list[Group],
+    assembled: Assembled,
+    roles: tuple[Role | None, ...],
+    index: CatalogIndex,
+    *,
+    margin: float,
+    maps: tuple[
+        dict[tuple[str, str | None], int], dict[tuple[str, str | None], int], dict[tuple[str, str | None], int], bool
+    ]
+    | None = None,
+) -> Reading:
+    items, replaced, kept, unresolved = maps or _item_maps(groups, assembled, index)
+    explicit = named = has_refs = False
+    for group in groups:
+        explicit |= group.explicit
+        if not group.implicit and not group.default:
+            named = has_refs = True
+        elif group.picks or (group.default and group.qty is not None):
+            has_refs = True
     return Reading(
-        items=_claim_items(best_map),
+        items=_claim_items(items),
         replaced=_claim_items(replaced),
         kept=_claim_items(kept),
         unresolved=unresolved,
         unknown_code=assembled.unknown_code or any(r is not None and r.kind == "unknown" for r in roles),
         unresolved_variant=assembled.unresolved_variant,
-        explicit=any(g.explicit for g in groups),
-        named=any(not g.implicit and g.explicit or _named(g, elements) for g in groups),
-        has_refs=bool(groups and any(not g.implicit or g.picks for g in groups)) or assembled.unknown_code,
-        consumed=frozenset(consumed),
-        margin=score - runner_up if runner_up > float("-inf") else 9.0,
+        explicit=explicit,
+        named=named,
+        has_refs=has_refs or assembled.unknown_code,
+        elements=elements,
+        margin=margin,
         swapped=assembled.swapped,
         negated=assembled.negated,
     )
 
 
 def _local_score(roles: tuple[Role | None, ...]) -> float:
-    return sum(r.score for r in roles if r is not None)
+    total = 0.0
+    for role in roles:
+        if role is not None:
+            total += role.score
+    return total
 
 
-def _named(group: Group, elements: list[Element]) -> bool:
-    return not group.implicit and any(e.kind in (PROD, NUM) for e in elements)
+def _first(entry: tuple[float, tuple[Role | None, ...]]) -> float:
+    return entry[0]
 
 
 def _item_maps(
     groups: list[Group], assembled: Assembled, index: CatalogIndex
-) -> tuple[dict[tuple[str, str | None], int], dict[tuple[str, str | None], int], dict[tuple[str, str | None], int], bool]:
+) -> tuple[
+    dict[tuple[str, str | None], int], dict[tuple[str, str | None], int], dict[tuple[str, str | None], int], bool
+]:
     """(items, replaced, kept) as (code, label) -> quantity, and whether some mention stayed unresolved."""
     units = max(assembled.beneficiaries, assembled.loose_units)
     if assembled.both and len(groups) == 1:
@@ -121,17 +165,17 @@ def _item_maps(
             continue
         target = kept if group.kept else items
         if group.each and not group.picks:
-            for label in index.products[group.code].labels:
-                target[(group.code, label)] = 1
+            for each_label in index.products[group.code].labels:
+                target[(group.code, each_label)] = 1
             continue
         kept_labels = {p.label for p in group.picks if p.kept}
         for label, qty in split_quantities(group, units if units >= 2 else None):
-            key = (group.code, label)
+            key: tuple[str, str | None] = (group.code, label)
             into = kept if label in kept_labels and label is not None else target
             into[key] = max(into.get(key, 0), qty)
         for pick in group.replaced:
-            key = (group.code, pick.label)
-            replaced[key] = max(replaced.get(key, 0), group.qty or 1)
+            old: tuple[str, str | None] = (group.code, pick.label)
+            replaced[old] = max(replaced.get(old, 0), group.qty or 1)
     return items, replaced, kept, unresolved
 
 
@@ -140,6 +184,8 @@ _CLAIM_ITEMS: dict[tuple[str, str | None, int], ClaimItem] = {}
 
 def _claim_items(table: dict[tuple[str, str | None], int]) -> tuple[ClaimItem, ...]:
     """ClaimItems are immutable and repeat all night ("A12", "M", 1): build each once."""
+    if not table:
+        return ()
     out = []
     for (code, label), qty in table.items():
         item = _CLAIM_ITEMS.get((code, label, qty))
@@ -154,12 +200,12 @@ def _claim_items(table: dict[tuple[str, str | None], int]) -> tuple[ClaimItem, .
 def _nothing_named(index: CatalogIndex, default_to_featured: bool) -> Reading:
     """A comment that names no product, variant or number: the product on camera, if any (built once)."""
     key = ("<nothing>", index.featured, default_to_featured)
-    found = index.memo.get(key)  # type: ignore[call-overload]
+    found = index.memo.get(key)
     if isinstance(found, Reading):
         return found
     featured = index.featured if default_to_featured else None
     reading = Reading(
-        items=_claim_items({(featured, None): 1}) if featured else (),
+        items=_claim_items({(featured, None): 1}) if featured is not None else (),
         replaced=(),
         kept=(),
         unresolved=False,
@@ -168,10 +214,10 @@ def _nothing_named(index: CatalogIndex, default_to_featured: bool) -> Reading:
         explicit=False,
         named=False,
         has_refs=False,
-        consumed=frozenset(),
+        elements=[],
         margin=9.0,
         swapped=False,
         negated=False,
     )
-    index.memo[key] = reading  # type: ignore[index]
+    index.memo[key] = reading
     return reading

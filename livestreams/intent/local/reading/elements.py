@@ -55,12 +55,12 @@ _PLURAL_PEOPLE_ENDINGS = ("as", "os", "es", "s")
 _SINGULAR_EXCEPTIONS = frozenset({"mis", "sis", "bros", "mais", "tres"})
 _SWAP_VERB_PREFIXES = ("cambi", "troc", "troqu", "swap", "switch", "chang", "exchang")
 _PHRASES: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-for _phrase in SWAP_FROM_PHRASES:
-    _PHRASES.setdefault(_phrase[0], []).append((_phrase, "swapfrom"))
-for _phrase in KEEP_PHRASES:
-    _PHRASES.setdefault(_phrase[0], []).append((_phrase, "keep"))
+for _kind, _phrases in (("swapfrom", SWAP_FROM_PHRASES), ("keep", KEEP_PHRASES)):
+    for _phrase in _phrases:
+        _PHRASES.setdefault(_phrase[0], []).append((_phrase, _kind))
 _PHRASE_STARTS = frozenset(_PHRASES) | {"un", "um", "a", "of", "de"}
 _PLURAL_ARTICLES = frozenset({"los", "las", "os", "as", "the", "ambos", "ambas"})
+_PHRASE_TRIGGERS = _PHRASE_STARTS | _PLURAL_ARTICLES | BOTH_WORDS | EACH_WORDS
 # Words that always take part in the reading, whatever the catalog.
 _ROLE_WORDS = (
     ONE_WORDS
@@ -104,7 +104,7 @@ class _Word:
 
 def _word_info(index: CatalogIndex, token: str) -> _Word:
     memo = index.memo
-    found = memo.get(token)
+    found: _Word | None = memo.get(token)
     if found is not None:
         return found
     if len(memo) > 20_000:
@@ -167,7 +167,7 @@ class _Scanner:
         while i < self.n:
             tok = tokens[i]
             if tok[0].isalpha() and i not in glued:
-                info = memo.get(tok) or _word_info(index, tok)
+                info: _Word = memo.get(tok) or _word_info(index, tok)
                 if info.inert:
                     i += 1
                     continue
@@ -181,7 +181,7 @@ class _Scanner:
             return self.add(Element(BREAK, i, i + 1))
         if tok == "@":
             return self.skip_handle(i)
-        if tok in _PHRASE_STARTS or tok in _PLURAL_ARTICLES or tok in BOTH_WORDS or tok in EACH_WORDS:
+        if tok in _PHRASE_TRIGGERS:
             end = self.phrase(i)
             if end:
                 return end
@@ -340,10 +340,11 @@ class _Scanner:
 
     def beneficiary(self, i: int) -> int:
         nxt, after = self.tok(i + 1), self.tok(i + 2)
-        if nxt in SELF_WORDS:
-            # "pa mí" is one beneficiary; "pa mi mamá" is the mother ("mi" + a noun)
-            if not (nxt == "mi" and after is not None and after.isalpha() and after not in CONNECTORS):
-                return self.add(Element(BENEF, i, i + 2, value="1"))
+        # "pa mí" is one beneficiary; "pa mi mamá" is the mother ("mi" + a noun)
+        if nxt in SELF_WORDS and not (
+            nxt == "mi" and after is not None and after.isalpha() and after not in CONNECTORS
+        ):
+            return self.add(Element(BENEF, i, i + 2, value="1"))
         if nxt in PERSON_DETERMINERS or nxt == "mi":
             return self.person(i + 1, i)
         return 0

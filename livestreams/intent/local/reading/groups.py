@@ -30,6 +30,7 @@ from livestreams.intent.local.reading.elements import (
     VAR,
     Element,
 )
+from livestreams.intent.local.vocab import VARIANT_MARKERS
 
 NUMERIC = "numeric"  # a VAR read from a number
 
@@ -56,6 +57,7 @@ class Group:
     end: int = -1
     kept: bool = False  # named after "me quedo con": kept, not cancelled
     each: bool = False
+    default: bool = False  # nothing named at all: the product on camera
 
 
 @dataclass(slots=True)
@@ -92,12 +94,21 @@ def resolve(index: CatalogIndex, code: str | None, pick: Pick) -> str | None:
     return entry.variant(pick.keys)
 
 
+_ROLE_KINDS = {"code": PROD, "name": PROD, "var": VAR, "qty": QTY, "unknown": UNKNOWN}
+
+
 class _Assembly:
-    def __init__(self, elements: list[Element], roles: list[Role | None], index: CatalogIndex, prefix: set[int]) -> None:
+    def __init__(
+        self, elements: list[Element], roles: list[Role | None], index: CatalogIndex, tokens: list[str]
+    ) -> None:
         self.elements = elements
         self.roles = roles
         self.index = index
-        self.marked_at = prefix  # token positions right after a size word
+        self.tokens = tokens
+        self.kinds = [
+            element.kind if role is None else _ROLE_KINDS.get(role.kind, "ignore")
+            for element, role in zip(elements, roles, strict=True)
+        ]
         self.groups: list[Group] = []
         self.loose: list[Pick] = []
         self.pending_qty: int | None = None
@@ -116,15 +127,13 @@ class _Assembly:
         return self.groups[-1] if self.groups else None
 
     def kind_of(self, k: int) -> str:
-        element, role = self.elements[k], self.roles[k]
-        if role is None:
-            return element.kind
-        return {"code": PROD, "name": PROD, "var": VAR, "qty": QTY, "unknown": UNKNOWN}.get(role.kind, "ignore")
+        return self.kinds[k]
 
     def run(self) -> Assembled:
+        kinds, roles = self.kinds, self.roles
         for k, element in enumerate(self.elements):
-            kind = self.kind_of(k)
-            role = self.roles[k]
+            kind = kinds[k]
+            role = roles[k]
             was_variant, self.last_was_variant = self.last_was_variant, False
             if kind == VAR:
                 self.last_was_variant = was_variant
@@ -180,7 +189,7 @@ class _Assembly:
         pick = Pick(
             keys=element.keys,
             number=(float(element.value), element.unit) if numeric else None,
-            marked=element.start in self.marked_at,
+            marked=element.start > 0 and self.tokens[element.start - 1] in VARIANT_MARKERS,
             kept=self.kept,
         )
         target = self.current
@@ -304,8 +313,8 @@ class _Assembly:
             self.own_qty = self.own_qty if self.own_qty is not None else None
 
 
-def assemble(elements: list[Element], roles: list[Role | None], index: CatalogIndex, marked: set[int]) -> Assembled:
-    return _Assembly(elements, roles, index, marked).run()
+def assemble(elements: list[Element], roles: list[Role | None], index: CatalogIndex, tokens: list[str]) -> Assembled:
+    return _Assembly(elements, roles, index, tokens).run()
 
 
 def finish(assembled: Assembled, index: CatalogIndex, *, default_to_featured: bool) -> list[Group]:
@@ -318,7 +327,7 @@ def finish(assembled: Assembled, index: CatalogIndex, *, default_to_featured: bo
             if pick.number is not None and not pick.marked:
                 score -= 1.4  # a number read as a size the product on camera does not have, and dropped
     if not groups and default_to_featured and index.featured:
-        groups = [Group(candidates=frozenset({index.featured}), code=index.featured, explicit=False)]
+        groups = [Group(candidates=frozenset({index.featured}), code=index.featured, explicit=False, default=True)]
         groups[0].qty = assembled.pending_qty
     if len(groups) >= 2:
         _share_trailing_variant(groups, index)
@@ -326,8 +335,8 @@ def finish(assembled: Assembled, index: CatalogIndex, *, default_to_featured: bo
         for pick in (*group.picks, *group.replaced):
             pick.label = resolve(index, group.code, pick)
         if any(p.label is not None for p in group.picks):
-            dropped = [p for p in group.picks if p.label is None]
-            score -= 0.6 * len(dropped)
+            unmatched = [p for p in group.picks if p.label is None]
+            score -= 0.6 * len(unmatched)
             group.picks = [p for p in group.picks if p.label is not None]  # "zapatilla blanca talla 38"
         for pick in group.picks:
             if pick.label is not None:

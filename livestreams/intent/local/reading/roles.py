@@ -38,9 +38,7 @@ class _Context:
         self.elements = elements
         self.index = index
         self.bargaining = bargaining
-        self.named = frozenset(
-            code for e in elements if e.kind == PROD and not e.via_synonym for code in e.products
-        )
+        self.named = frozenset(code for e in elements if e.kind == PROD and not e.via_synonym for code in e.products)
 
     def tok(self, i: int) -> str | None:
         return self.tokens[i] if 0 <= i < len(self.tokens) else None
@@ -112,7 +110,19 @@ def candidate_roles(k: int, ctx: _Context) -> list[Role]:
 
     if is_int and int(value) >= 1:
         qty = int(value)
-        score = 0.9 if qty <= 3 else 0.8 if qty <= 6 else 0.6 if qty <= 12 else 0.4 if qty <= 20 else 0.1 if qty <= 100 else -0.2
+        score = (
+            0.9
+            if qty <= 3
+            else 0.8
+            if qty <= 6
+            else 0.6
+            if qty <= 12
+            else 0.4
+            if qty <= 20
+            else 0.1
+            if qty <= 100
+            else -0.2
+        )
         if nxt in QTY_UNITS:
             score += 2.0
         elif nxt in QTY_PREPOSITIONS or nxt in ONE_WORDS or ctx.names(nxt):
@@ -194,7 +204,11 @@ def role_options(
             continue
         roles = sorted(candidate_roles(k, ctx), key=lambda r: -r.score)
         best = roles[0].score
-        options.append([r for r in roles if r.score >= best - 1.6][:3])
+        kept: list[Role | None] = []
+        for role in roles:
+            if role.score >= best - 1.6 and len(kept) < 3:
+                kept.append(role)
+        options.append(kept)
     return options
 
 
