@@ -62,6 +62,7 @@ class NameNumber:
     number_before: str | None = None  # "Shampoo 3 en 1": the 1 has the 3 before it
     number_after: str | None = None
     letters_before: str | None = None  # "Samsung A54": the letters written glued to the number
+    after_x: bool = False  # "Juego de sartenes x3": written as a quantity, but part of the name
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +306,7 @@ def _name_numbers(product: CatalogProduct) -> dict[str, NameNumber]:
             number_before=_number_neighbour(tokens, i, -1),
             number_after=_number_neighbour(tokens, i, 1),
             letters_before=tokens[i - 1] if i > 0 and tokens[i - 1].isalpha() and len(tokens[i - 1]) <= 3 else None,
+            after_x=i > 0 and tokens[i - 1] == "x",
         )
     return found
 
@@ -320,7 +322,7 @@ def _neighbour(tokens: list[str], i: int, step: int) -> str | None:
     j = i + step
     while 0 <= j < len(tokens):
         token = tokens[j]
-        if token.startswith("~") or token in NAME_STOPWORDS or token in ("|", ",", "/"):
+        if token.startswith("~") or token in NAME_STOPWORDS or token in ("|", ",", "/", "x"):
             j += step
             continue
         return stem(token) if token.isalpha() else None

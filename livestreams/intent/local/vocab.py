@@ -199,11 +199,12 @@ CODE_MARKERS = words(
 VARIANT_MARKERS = words("talla tallas talle tam tamanho size sz en em in no na numero color cor colour tono tom")
 QTY_UNITS = words(
     "unidades unidad units unit pcs pzs piezas pieza pares par pairs pair pecas peca packs paquetes paquete "
-    "pacotes pacote cajas caja veces"
+    "pacotes pacote cajas caja veces juegos juego jogos jogo sets set kits kit"
 )
+AGE_WORDS = words("anos ano years year meses mes months month")  # "6 años" is also a kids' size
 NON_ITEM_AFTER_NUMBER = words(
-    "% $ semanas semana weeks week dias dia days day horas hora hours hour min minutos mins anos ano years year am "
-    "pm meses mes months k mil off pesos reales reais real soles dolares dollars bucks usd mxn cop clp ars lucas "
+    "% $ semanas semana weeks week dias dia days day horas hora hours hour min minutos mins am "
+    "pm k mil off pesos reales reais real soles dolares dollars bucks usd mxn cop clp ars lucas "
     "seguidores followers likes personas people mts metros kilos"
 )
 PRICE_AFTER_NUMBER = words("mil k pesos reales reais real soles dolares dollars bucks usd mxn cop clp ars lucas gs")

@@ -266,8 +266,16 @@ class _Scanner:
         after_x = nxt == "x" and not (self.tok(i + 2) or "a")[0].isdigit()
         if after_x:
             end = i + 2
-        forced = after_x or nxt in QTY_UNITS
-        return self.add(Element(NUM, i, end, value=tok, unit=unit, forced_qty=forced))
+        unit_word = nxt in QTY_UNITS and not self.names_number(tok, nxt)
+        if unit_word:
+            end = i + 2  # "2 juegos", "3 kits": the unit is not a product
+        return self.add(Element(NUM, i, end, value=tok, unit=unit, forced_qty=after_x or unit_word))
+
+    def names_number(self, value: str, after: str | None) -> bool:
+        """'Conjunto de 2 piezas': "2 piezas" is the name, not two pieces."""
+        key = stem(after) if after else None
+        owners = self.index.name_numbers.get(value, ())
+        return any(self.index.products[code].name_numbers[value].after == key for code in owners)
 
     def digit_run(self, i: int) -> int:
         """'dos cero cuatro' = 204 when the catalog has code 204 (single digits spoken one by one)."""

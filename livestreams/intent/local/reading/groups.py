@@ -30,7 +30,7 @@ from livestreams.intent.local.reading.elements import (
     VAR,
     Element,
 )
-from livestreams.intent.local.vocab import VARIANT_MARKERS
+from livestreams.intent.local.vocab import ARTICLES, QTY_PREPOSITIONS, VARIANT_MARKERS
 
 NUMERIC = "numeric"  # a VAR read from a number
 
@@ -94,6 +94,7 @@ def resolve(index: CatalogIndex, code: str | None, pick: Pick) -> str | None:
     return entry.variant(pick.keys)
 
 
+_BETWEEN_NAME_WORDS = ARTICLES | QTY_PREPOSITIONS | {"con", "com", "with", "para", "pra", "for"}
 _ROLE_KINDS = {"code": PROD, "name": PROD, "var": VAR, "qty": QTY, "unknown": UNKNOWN}
 
 
@@ -162,6 +163,8 @@ class _Assembly:
                 group.explicit |= explicit
                 group.end = element.end - 1
                 self.negate = False
+                if self.own_qty is not None and group.qty is None:
+                    group.qty, self.own_qty = self.own_qty, None
                 return
         if self.negate:
             self.negate = False  # "no la blusa, el vestido": the product taken back is not claimed
@@ -182,7 +185,7 @@ class _Assembly:
 
     def adjacent(self, end: int, start: int) -> bool:
         """Two mentions of one product: nothing but articles and 'de' between them ("bolsa de palha")."""
-        return start - end <= 3
+        return start - end <= 3 and all(t in _BETWEEN_NAME_WORDS for t in self.tokens[end + 1 : start])
 
     # --- variants -------------------------------------------------------------------------------------------
     def variant(self, element: Element, *, numeric: bool) -> None:

@@ -16,6 +16,7 @@ from livestreams.intent.local.morph import stem
 from livestreams.intent.local.reading.elements import NUM, PROD, VAR, Element
 from livestreams.intent.local.reading.groups import Role
 from livestreams.intent.local.vocab import (
+    AGE_WORDS,
     ARTICLES,
     CODE_MARKERS,
     NAME_STOPWORDS,
@@ -60,7 +61,8 @@ def candidate_roles(k: int, ctx: _Context) -> list[Role]:
     element = ctx.elements[k]
     value, tokens = element.value, ctx.tokens
     if element.forced_qty:
-        return [Role("qty", 2.0)]
+        named = _name_after_x(k, ctx) if ctx.tok(element.start) == "x" else None
+        return [Role("qty", 2.0)] if named is None else [Role("name", 2.5, named), Role("qty", 2.0)]
     prev = ctx.tok(element.start - 1)
     nxt = ctx.tok(element.end)
     featured = ctx.index.featured
@@ -70,6 +72,8 @@ def candidate_roles(k: int, ctx: _Context) -> list[Role]:
     ignore = -0.5
     if nxt in NON_ITEM_AFTER_NUMBER or prev == "$" or prev in _MEASURE_BEFORE:
         ignore += 3.0  # "3 semanas", "$180", "mido 1.60 y peso 58", "yo calzo 8"
+    elif nxt in AGE_WORDS:
+        ignore += 1.2  # "tiene 5 años"; but "el de 6 años" is a kids' size
     if ctx.bargaining and (prev in _PRICE_BEFORE or nxt in PRICE_AFTER_NUMBER):
         ignore += 2.5  # "si me la deja en 300", "se fizer 2 por 50"
     if is_int and len(value) == 4 and 1900 <= int(value) <= 2099:
@@ -88,6 +92,8 @@ def candidate_roles(k: int, ctx: _Context) -> list[Role]:
         marker = prev in CODE_MARKERS or prev in ARTICLES
         if code is not None:
             score = 0.6 + (0.8 if marker else 0.0) + (0.3 if code == featured else 0.0)
+            if _next_variant_fits(k, ctx, code):
+                score += 0.8  # "10 M e 11 4": a code and one of its own sizes
             if prev in VARIANT_MARKERS and prev not in ("no", "na"):
                 score -= 0.8
             if code in ctx.names(ctx.word_before(element.start)):
@@ -133,11 +139,30 @@ def candidate_roles(k: int, ctx: _Context) -> list[Role]:
             score -= 1.0
         if prev in VARIANT_MARKERS:
             score -= 0.8
-        if element.unit:
+        if element.unit or nxt in AGE_WORDS:
             score -= 1.5
         roles.append(Role("qty", score))
     del tokens
     return roles
+
+
+def _next_variant_fits(k: int, ctx: _Context, code: str) -> bool:
+    nxt = ctx.elements[k + 1] if k + 1 < len(ctx.elements) else None
+    if nxt is None or nxt.kind != VAR or nxt.start != ctx.elements[k].end:
+        return False
+    return ctx.index.products[code].variant(nxt.keys) is not None
+
+
+def _name_after_x(k: int, ctx: _Context) -> frozenset[str] | None:
+    """'el juego de sartenes x3': the x3 of a name that has it, right after that name's words."""
+    element = ctx.elements[k]
+    before = ctx.word_before(element.start)
+    owners = [
+        code
+        for code in ctx.index.name_numbers.get(element.value, ())
+        if ctx.index.products[code].name_numbers[element.value].after_x and before and code in ctx.names(before)
+    ]
+    return frozenset(owners) if owners else None
 
 
 def _next_is_word_variant(k: int, ctx: _Context) -> bool:
@@ -161,6 +186,11 @@ def _name_roles(k: int, ctx: _Context, prev: str | None, nxt: str | None) -> lis
         entry = ctx.index.products[code]
         part = entry.name_numbers[element.value]
         score = 0.3
+        also_variant = element.value.isdigit() and entry.numeric_variant(float(element.value), element.unit)
+        if also_variant and not _other_number_marked(k, ctx):
+            # "quero o creme de 500" (250ml / 500ml): the variant, though the name says 500 ml; but in
+            # "las 11 en 11" the second 11 is the size, so the first is the Jordan 11
+            score -= 1.0
         if before_stem is not None and before_stem == part.before:
             score += 1.4
         elif before is not None and code in ctx.names(before):
@@ -177,6 +207,10 @@ def _name_roles(k: int, ctx: _Context, prev: str | None, nxt: str | None) -> lis
         score += 0.4 if on_hand else -0.4
         roles.append(Role("name", score, frozenset({code})))
     return roles
+
+
+def _other_number_marked(k: int, ctx: _Context) -> bool:
+    return any(e.kind == NUM and j != k and ctx.tok(e.start - 1) in VARIANT_MARKERS for j, e in enumerate(ctx.elements))
 
 
 def _neighbour_number(k: int, ctx: _Context, step: int) -> str | None:
