@@ -214,8 +214,8 @@ class _Comment:
             return _itemless("question", 0.9)  # "quien quiere la 15?" asks about other people's claims
         if "RESERVE" in signals or "RESERVATION" in signals:
             reading = self.reading()
-            if self.strong or reading.explicit:
-                return self.purchase(reading, 0.8)  # "me la apartas en XG?", "can i switch my 11 to L?"
+            if self.strong or reading.explicit or self.specific(reading):
+                return self.purchase(reading, 0.8)  # "me la apartas en XG?", "me guardás una bordó?"
         if self.strong and not starts:
             return self.purchase(self.reading(), 0.55)  # "yo quiero la 15?": a doubtful claim
         return _itemless("question", 0.9 if self.asks else 0.75)
@@ -353,12 +353,15 @@ class _Comment:
     def residual_words(self, reading: Reading) -> int:
         """Words neither the item reading nor the claim explain; a pure item list ("A12 M x2") has none. What
         comes after "para"/"porque" says what the item is for ("3 parlantes para regalar en navidad")."""
-        explained = reading.consumed | self.claim_words  # computed once per call
+        reading_positions = reading.consumed
+        explained = reading_positions | self.claim_words
         names = self.index.name_tokens
         count = 0
+        seen_item = False
         for i, t in enumerate(self.tokens):
-            if t in _PURPOSE and i > 0 and i - 1 in explained:
+            if t in _PURPOSE and seen_item:
                 break
+            seen_item |= i in reading_positions
             if i not in explained and t.isalpha() and t not in names and not self.not_a_noun(t):
                 count += 1
         return count

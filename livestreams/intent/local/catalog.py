@@ -15,6 +15,7 @@ Built once per catalog (a frozen tuple, hence hashable) and cached, so reading a
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -43,6 +44,7 @@ Span = tuple[str, ...]
 
 
 _UNIT_SCALE = {"~l": ("~ml", 1000.0), "~kg": ("~g", 1000.0)}
+_RANGED = re.compile(r"(\d{1,3})\s*[-–a]\s*(\d{1,3})")
 # Letter names that are everyday words: they spell a one-letter code only when the catalog has such a code, and
 # never these prepositions ("en 5" is a size, not code N5).
 _NEVER_A_LETTER = frozenset({"en", "em", "e"})
@@ -355,15 +357,18 @@ def _product_entry(product: CatalogProduct) -> ProductEntry:
                 unit, scale = _UNIT_SCALE[unit]
                 value *= scale
             numbers.append((value, unit, label))
-        rung = SIZE_FORMS.get(tuple(tokens))
+        rung = SIZE_FORMS.get(tuple(tokens)) or (SIZE_FORMS.get((tokens[0],)) if _RANGED.search(label) else None)
         if rung:
-            offer(("size", rung), label)
+            offer(("size", rung), label)  # "M", and "M (37-38)" answers to M
         elif "/" in tokens:  # "S/M" answers to S and to M (unless the product also has them on their own)
             keys.setdefault(("lit", joined.replace(" / ", "")), label)
             for part in " ".join(tokens).split(" / "):
                 part_rung = SIZE_FORMS.get(tuple(part.split()))
                 if part_rung:
                     offer(("size", part_rung), label)
+        for low, high in _RANGED.findall(label):
+            for number in range(int(low), int(high) + 1):  # "L (39-40)" is the size for 39 and 40; "2-4" for 3
+                numbers.append((float(number), None, label))
         for token in tokens:
             if token.isalpha() and token not in NAME_STOPWORDS:
                 offer(("word", stem(token)), label)

@@ -164,7 +164,7 @@ def _item_maps(
             unresolved = True
             continue
         target = kept if group.kept else items
-        if group.each and not group.picks:
+        if group.each and not group.picks and index.products[group.code].labels:
             for each_label in index.products[group.code].labels:
                 target[(group.code, each_label)] = 1
             continue

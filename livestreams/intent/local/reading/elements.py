@@ -241,11 +241,10 @@ class _Scanner:
             return self.add(Element(BOTH, i, i + 2))
         if tok in BOTH_WORDS:
             return self.add(Element(BOTH, i, i + 1))
-        if tok in EACH_WORDS or (tok in ("de", "of") and nxt in EACH_WORDS):
-            end = i + 1 if tok in EACH_WORDS else i + 2
+        if tok in ("de", "of") and nxt in EACH_WORDS:  # "uno de cada", "one of each" (not "una para cada hija")
             if self.out and self.out[-1].kind == ONE:
                 self.out.pop()
-            return self.add(Element(EACH, i, end))
+            return self.add(Element(EACH, i, i + 2))
         return 0
 
     def number(self, i: int) -> int:

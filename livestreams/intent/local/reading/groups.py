@@ -335,6 +335,8 @@ def finish(assembled: Assembled, index: CatalogIndex, *, default_to_featured: bo
     if len(groups) >= 2:
         _share_trailing_variant(groups, index)
     for group in groups:
+        if group.code is None and (group.picks or group.replaced):
+            group.code = _told_apart_by_variants(index, group)
         for pick in (*group.picks, *group.replaced):
             pick.label = resolve(index, group.code, pick)
         if any(p.label is not None for p in group.picks):
@@ -373,6 +375,17 @@ def _merge_implicit(groups: list[Group], index: CatalogIndex) -> tuple[list[Grou
         if target.qty is None:
             target.qty = group.qty
     return named, dropped
+
+
+def _told_apart_by_variants(index: CatalogIndex, group: Group) -> str | None:
+    """'la blusa en 2X' with two blouses, only one in 2X; 'el cinto de 90 por el de 95': the product whose
+    variants the comment names, when exactly one of the candidates has them all."""
+    fitting = [
+        code
+        for code in sorted(group.candidates)
+        if all(resolve(index, code, pick) is not None for pick in (*group.picks, *group.replaced))
+    ]
+    return fitting[0] if len(fitting) == 1 else None
 
 
 def _belongs(index: CatalogIndex, group: Group, pick: Pick) -> bool:
