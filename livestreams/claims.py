@@ -37,10 +37,13 @@ from payments.holds import holds_due_mark
 from payments.models import Buyer
 from payments.reservations import (
     ClaimDecision,
+    ReleaseSummary,
     claim_policy_for,
     claims_reserve_batch,
+    claims_swap_release,
     hold_expires_at,
     reservation_cancel,
+    swap_keep_hold,
 )
 from payments.selectors import StockLevel, stock_levels
 from tenants.models import IntentEngine, Seller
@@ -210,6 +213,20 @@ def _act(
         if result.intent == "purchase" and result.items:
             if comment.live_session_id is None:  # a message: attach it to the live it is about
                 comment.live_session = live
+            if result.replaces:
+                # A swap ("la L en vez de la M"): the old variant is released and the new one reserved in this
+                # transaction, in arrival order with the claims around it; the new units keep the old hold.
+                reserve_run()
+                swap = claims_swap_release(
+                    comment=comment, replaces=result.replaces, keep=result.items, now=now, gate=_gate(schema_name)
+                )
+                run.append((comment, result.items))
+                reserve_run()
+                swap_keep_hold(comment=comment, hold_expires_at=swap.hold_expires_at, now=now)
+                _record_swap(outcome, swap.summary, schema_name=schema_name)
+                for variant_id in {r.variant_id for r in swap.summary.released}:
+                    stock.pop(variant_id, None)  # moved by the release: read again
+                continue
             run.append((comment, result.items))
         elif result.intent == "cancel":
             reserve_run()
@@ -262,6 +279,21 @@ def _record_claim(
     if live is not None and any(item.reserved for item in decision.items) and not decision.replayed:
         hold_ends = hold_expires_at(policy=claim_policy_for(seller=seller, live=live), live=live, now=now)
         transaction.on_commit(lambda: holds_due_mark(schema_name=schema_name, at=hold_ends))
+
+
+def _record_swap(outcome: ClaimOutcome, released: ReleaseSummary, *, schema_name: str) -> None:
+    """The swap's decision is the new claim's, plus what it released (the reply says what changed) and the
+    waitlisted reservations that got the released units (they are told too)."""
+    names = _catalog_now(schema_name).variant_names
+    decision = dict(outcome.decision or {})
+    decision["replaced"] = [
+        {"code": names.get(r.variant_id, ("", ""))[0], "variant_label": names.get(r.variant_id, ("", ""))[1],
+         "quantity": r.quantity, "previous_status": r.previous_status}
+        for r in released.released
+    ]  # fmt: skip
+    decision["promoted_ids"] = list(released.promoted_ids)
+    outcome.decision = decision
+    outcome.touched_variants = sorted({*outcome.touched_variants, *(r.variant_id for r in released.released)})
 
 
 def _decision_for(comment: Comment, *, context: LiveContext, seller: Seller) -> tuple[IntentResult, bool, str | None]:

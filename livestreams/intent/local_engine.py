@@ -163,10 +163,12 @@ class _Comment:
         swap = self.swap_signal()
         if "CANCEL" in signals and not swap:
             return self.cancel()
-        if swap or (_CORRECTION.search(self.joined) and not self.asks):
+        correction = not self.asks and _CORRECTION.search(self.joined) is not None
+        if swap or correction:
             reading = self.reading()
-            if reading.items and (reading.replaced or (swap and reading.named)):
-                return self.purchase(reading, 0.85)  # "cámbiame la M por la L", "I meant 9 not 8.5"
+            named_variant = any(item.variant is not None for item in reading.items)
+            if reading.items and (reading.replaced or (swap and reading.named) or (correction and named_variant)):
+                return self.purchase(reading, 0.85)  # "cámbiame la M por la L", "I meant 9 not 8.5", "perdón, era L"
         if self.conditional():
             return _itemless("question", 0.8 if self.strong else 0.85)
         if _HYPOTHETICAL.search(self.joined):
