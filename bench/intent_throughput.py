@@ -2,15 +2,14 @@
 
 usage: python bench/intent_throughput.py [DATASET.jsonl CATALOGS.json ...]
 
-Without arguments: the shared labelled sets (`shared/eval` next to the repository or above it, or $LSS_EVAL_DIR)
-and the sets committed under tests/livestreams/data. The engine is the one callers get
-(livestreams.intent.engine): the mypyc-compiled copy when it is built for the current sources, else pure Python;
-the pure engine is measured too.
+Without arguments: every labelled set (livestreams.intent.evaluation.known_sets: the shared ones, found by walking
+up from the repository or at $LSS_EVAL_DIR, and the ones committed under tests/livestreams/data). The engine is the
+one callers get (livestreams.intent.engine): the mypyc-compiled copy when it is built for the current sources,
+else pure Python; the pure engine is measured too.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ from livestreams.intent.evaluation import (  # noqa: E402
     Catalogs,
     Engine,
     context_for,
+    known_sets,
     load_catalogs,
     load_dataset,
     measure_throughput,
@@ -35,23 +35,8 @@ CLAIM_INTENTS = ("purchase", "cancel")
 TARGET = 20_000  # comments per second on one core (issue 19)
 
 
-def shared_eval_dir() -> Path | None:
-    """$LSS_EVAL_DIR, else the first `shared/eval` found walking up from the repository root."""
-    explicit = os.environ.get("LSS_EVAL_DIR")
-    candidates = [Path(explicit)] if explicit else [base / "shared" / "eval" for base in (ROOT, *ROOT.parents)]
-    return next((c for c in candidates if (c / "dev.jsonl").is_file()), None)
-
-
 def default_sets() -> list[tuple[Path, Path]]:
-    sets: list[tuple[Path, Path]] = []
-    shared = shared_eval_dir()
-    if shared is not None:
-        sets.append((shared / "dev.jsonl", shared / "catalogs.json"))
-        if (shared / "dev2" / "comments.jsonl").is_file():
-            sets.append((shared / "dev2" / "comments.jsonl", shared / "dev2" / "catalogs.json"))
-    data = ROOT / "tests" / "livestreams" / "data"
-    for folder in sorted(p for p in data.iterdir() if (p / "comments.jsonl").is_file()):
-        sets.append((folder / "comments.jsonl", folder / "catalogs.json"))
+    sets = [(labelled.dataset, labelled.catalogs) for labelled in known_sets()]
     if not sets:
         raise SystemExit("no dataset given and none found (set LSS_EVAL_DIR or pass DATASET CATALOGS)")
     return sets

@@ -12,11 +12,12 @@ threshold, i.e. that neither OpenAI nor the seller's review list would see), and
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from livestreams.intent.types import CatalogProduct, IntentResult, LiveContext
 
@@ -24,6 +25,45 @@ INTENTS = ("purchase", "question", "cancel", "other")
 
 Engine = Callable[[str, LiveContext], IntentResult]
 Catalogs = dict[str, tuple[CatalogProduct, ...]]
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+COMMITTED_SETS = REPO_ROOT / "tests" / "livestreams" / "data"
+
+
+class LabelledSet(NamedTuple):
+    name: str
+    dataset: Path
+    catalogs: Path
+
+
+def shared_eval_dir() -> Path | None:
+    """The shared labelled sets: $LSS_EVAL_DIR, else the first `shared/eval` found walking up from the
+    repository (a checkout at /work/main or a worktree at /work/wt/x both find /work/shared/eval)."""
+    explicit = os.environ.get("LSS_EVAL_DIR")
+    candidates = [Path(explicit)] if explicit else [base / "shared" / "eval" for base in REPO_ROOT.parents]
+    return next((c for c in candidates if (c / "dev.jsonl").is_file() and (c / "catalogs.json").is_file()), None)
+
+
+def known_sets() -> list[LabelledSet]:
+    """Every labelled set we have: the shared ones (when present) and the ones committed with the tests."""
+    sets: list[LabelledSet] = []
+    shared = shared_eval_dir()
+    if shared is not None:
+        sets.append(LabelledSet("dev", shared / "dev.jsonl", shared / "catalogs.json"))
+        for folder in sorted(p for p in shared.iterdir() if (p / "comments.jsonl").is_file()):
+            sets.append(LabelledSet(folder.name, folder / "comments.jsonl", folder / "catalogs.json"))
+    if (COMMITTED_SETS / "intent_holdout.jsonl").is_file():
+        sets.append(
+            LabelledSet(
+                "intent_holdout",
+                COMMITTED_SETS / "intent_holdout.jsonl",
+                COMMITTED_SETS / "intent_holdout_catalogs.json",
+            )
+        )
+    for folder in sorted(p for p in COMMITTED_SETS.iterdir() if (p / "comments.jsonl").is_file()):
+        sets.append(LabelledSet(folder.name, folder / "comments.jsonl", folder / "catalogs.json"))
+    return sets
 
 
 class DatasetError(ValueError):

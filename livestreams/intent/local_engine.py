@@ -196,7 +196,7 @@ class _Comment:
         residual = self.residual_words(reading)
         praise = praise and not self.praise_words <= reading.consumed  # "love spell" is a variant, not praise
         if self.strong:
-            return self.purchase(reading, 0.95 if residual <= 3 else 0.8)
+            return self.purchase(reading, _claim_confidence(residual))
         weak = "WEAK_CLAIM" in signals or (
             self.tokens[0] == "me" and (len(self.tokens) == 1 or self.tokens[1] == SENTENCE_BREAK)
         )
@@ -220,6 +220,9 @@ class _Comment:
                 return self.purchase(reading, 0.8)  # "me la apartas en XG?", "me guardás una bordó?"
         if self.strong and not starts:
             return self.purchase(self.reading(), 0.55)  # "yo quiero la 15?": a doubtful claim
+        if self.asks and not starts and not self.about_products():
+            # "ya empezó?", "alguien más desde Neza?": a question, but maybe to the audience, not the seller
+            return _itemless("question", 0.55 if self.residual_words(self.reading()) >= 2 else 0.75)
         return _itemless("question", 0.9 if self.asks else 0.75)
 
     def starts_question(self, praise: bool) -> bool:
@@ -230,6 +233,17 @@ class _Comment:
         if self.asks or match.group(0) not in ("que", "q"):
             return True
         return len(self.tokens) > 1 and self.tokens[1] in _QUESTION_NOUNS
+
+    def about_products(self) -> bool:
+        """The question names a product, a variant, a price, the service, or asks what/which/how much."""
+        signals = self.signals
+        return (
+            "ABOUT_SERVICE" in signals
+            or "PRICE" in signals
+            or "KNOW" in signals
+            or "RESERVATION" in signals
+            or self.reading().has_refs
+        )
 
     def specific(self, reading: Reading) -> bool:
         """A mention precise enough to be a claim even with one word more: a code, a variant or a quantity."""
@@ -367,6 +381,17 @@ class _Comment:
             if i not in explained and t.isalpha() and t not in names and not self.not_a_noun(t):
                 count += 1
         return count
+
+
+def _claim_confidence(residual: int) -> float:
+    """A claim word with a few words around it is a claim; a long comment with one may say something else."""
+    if residual == 0:
+        return 0.95
+    if residual <= 2:
+        return 0.9
+    if residual <= 4:
+        return 0.75
+    return 0.6
 
 
 def _item_confidence(reading: Reading, items: tuple[ClaimItem, ...]) -> float:

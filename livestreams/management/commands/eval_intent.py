@@ -18,6 +18,7 @@ from livestreams.intent.evaluation import (
     by_seller,
     format_report,
     format_table,
+    known_sets,
     load_catalogs,
     load_dataset,
     measure_throughput,
@@ -33,10 +34,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
-            "--dataset", action="append", required=True, help="labelled comments, one JSON object per line (repeat)"
+            "--dataset", action="append", default=[], help="labelled comments, one JSON object per line (repeat)"
         )
         parser.add_argument(
-            "--catalogs", action="append", required=True, help="JSON object of catalog_id -> products, one per dataset"
+            "--catalogs", action="append", default=[], help="JSON object of catalog_id -> products, one per dataset"
+        )
+        parser.add_argument(
+            "--all", action="store_true", help="also score every known set (shared/eval and tests/livestreams/data)"
         )
         parser.add_argument("--engine", choices=("local", "openai"), default="local")
         parser.add_argument(
@@ -50,11 +54,17 @@ class Command(BaseCommand):
         parser.add_argument("--no-throughput", action="store_true", help="skip the throughput measurement")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        datasets, catalog_files = options["dataset"], options["catalogs"]
+        datasets, catalog_files = list(options["dataset"]), list(options["catalogs"])
         if len(datasets) != len(catalog_files):
             raise CommandError(
                 f"give one --catalogs per --dataset ({len(datasets)} datasets, {len(catalog_files)} catalogs files)."
             )
+        if options["all"]:
+            for labelled in known_sets():
+                datasets.append(str(labelled.dataset))
+                catalog_files.append(str(labelled.catalogs))
+        if not datasets:
+            raise CommandError("nothing to score: give --dataset/--catalogs pairs or --all.")
         threshold = options["threshold"] if options["threshold"] is not None else settings.INTENT_CONFIDENCE_THRESHOLD
         engine = self._engine(options["engine"])
         totals: list[dict[str, Any]] = []
