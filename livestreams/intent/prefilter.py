@@ -51,16 +51,83 @@ _NUMBER_WORDS = (
     r"|cincuenta|cinquenta|cien|ciento|cem|cento|\w+cientos|\w+centos|dois|duas|two|three|four|five|six|seven"
     r"|eight|nine|ten|eleven|twelve|twenty|thirty|forty|hundred|mokoi|mbohapy|irundy|x\d+|par|pares|pair"
 )
-_KEEP = re.compile(
+_ALTERNATIVES = "|".join((_CLAIM_WORDS, _CANCEL_WORDS, _QUESTION_WORDS, _VARIANT_WORDS, _NUMBER_WORDS))
+
+
+def _split_top_level(alternation: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for ch in alternation:
+        depth += (ch == "(") - (ch == ")")
+        if ch == "|" and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return [*parts, current]
+
+
+def _word_tests(
+    alternation: str,
+) -> tuple[frozenset[str], dict[str, tuple[str, ...]], dict[str, re.Pattern[str]], re.Pattern[str]]:
+    """The alternatives as fast word tests: exact words, prefixes ("cancel\\w*"), a regex for the few that need
+    one ("[qk]u?i*e*r+o+s?"), and a regex for the phrases of several words ("for me", "do you")."""
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    shapes: list[str] = []
+    phrases: list[str] = []
+    for alternative in _split_top_level(alternation):
+        if " " in alternative:
+            phrases.append(alternative)
+        elif re.fullmatch(r"[a-z]+", alternative):
+            exact.add(alternative)
+        elif re.fullmatch(r"[a-z]+\\w[*+]", alternative):
+            prefixes.append(alternative[:-3])
+        else:
+            shapes.append(alternative)
+    by_start: dict[str, list[str]] = {}
+    for prefix in prefixes:
+        by_start.setdefault(prefix[:2], []).append(prefix)
+    shapes_by_letter = {
+        letter: re.compile("(?:" + "|".join(shape for shape in shapes if _may_start(shape, letter)) + ")")
+        for letter in "abcdefghijklmnopqrstuvwxyz"
+    }
+    return (
+        frozenset(exact),
+        {start: tuple(found) for start, found in by_start.items()},
+        shapes_by_letter,
+        re.compile(r"(?<![a-z])(?:" + "|".join(phrases) + r")(?![a-z])"),
+    )
+
+
+def _may_start(shape: str, letter: str) -> bool:
+    """Whether a one-word alternative can start with `letter` (a class or a leading \\w may start with any)."""
+    if shape.startswith("\\") or shape.startswith("("):
+        return True
+    if shape.startswith("["):
+        return letter in shape[1 : shape.index("]")]
+    return shape[0] == letter
+
+
+_KEEP_WORDS, _KEEP_PREFIXES, _KEEP_SHAPES, _KEEP_PHRASES = _word_tests(_ALTERNATIVES)
+_KEEP_ANYWHERE = re.compile(
     r"[\d?#]"
-    r"|(?<![\w])(?:"
-    + "|".join((_CLAIM_WORDS, _CANCEL_WORDS, _QUESTION_WORDS, _VARIANT_WORDS, _NUMBER_WORDS))
-    + r")(?![\w])"
     # "la roja", "el vestido!", "o cropped": a bare product mention while it is on camera
     r"|^\s*(?:la|el|los|las|o|a|os|as|the|esa|ese|essa|esse|this|that)\s+\S+(?:\s+\S+)?\s*[!.]*\s*$"
     # "me!", "me!!! medium"
     r"|^\s*me\b(?!\s+[a-z])"
 )
+
+
+def _keeps(folded: str, words: list[str]) -> bool:
+    """A claim, cancel, question, size, colour or number word (or phrase), a digit, or a bare mention."""
+    for word in words:
+        if word in _KEEP_WORDS or word.startswith(_KEEP_PREFIXES.get(word[:2], ())):
+            return True
+        if _KEEP_SHAPES[word[0]].fullmatch(word):
+            return True
+    return _KEEP_ANYWHERE.search(folded) is not None or _KEEP_PHRASES.search(folded) is not None
+
+
 # A short comment with a word that is neither chatter nor a known claim word may be a product named by its
 # catalog name ("jarrito chiquito", "molcajete gde", "tortillero rosita"): it is kept.
 SHORT_COMMENT_WORDS = 6
@@ -109,8 +176,10 @@ _DEMONSTRATIVES = _wordset("esse essa este esta ese esa isso isto eso esto this 
 def is_candidate(text: str) -> bool:
     """False only for comments that cannot be a claim, a cancellation or a question about products: no claim,
     cancel, question, size or colour word and no number, and either nothing but chatter or a long sentence."""
-    folded = _ELONGATION.sub(r"\1", text.lower().translate(_FOLD))
-    if _KEEP.search(folded) is not None:
+    folded = text.lower().translate(_FOLD)
+    if _ELONGATION.search(folded):
+        folded = _ELONGATION.sub(r"\1", folded)
+    if _keeps(folded, _WORD.findall(folded)):
         return True
     rest = _LIKING.sub(" ", _PLACE.sub(" ", _HANDLE.sub(" ", text)))
     words = _WORD.findall(_ELONGATION.sub(r"\1", rest.lower().translate(_FOLD)))

@@ -7,6 +7,7 @@ Each signal is a family of phrases (a claim, a cancellation, a price question, a
 from __future__ import annotations
 
 import re
+from typing import Any
 
 
 def _wordset(words: str) -> frozenset[str]:
@@ -195,29 +196,122 @@ _SIGNALS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 def _body(pattern: re.Pattern[str]) -> str:
-    return pattern.pattern[len(_W) : -len(_E)]
+    """The alternatives of a signal, without the word boundaries and the group around them."""
+    body = pattern.pattern[len(_W) : -len(_E)]
+    return body[3:-1] if body.startswith("(?:") and body.endswith(")") else body
 
 
-def _signal_scanners() -> dict[str, re.Pattern[str]]:
-    """One regex per first character, holding only the signals that can start with it.
+def _alternatives() -> list[tuple[str, str, frozenset[str] | None]]:
+    """Every signal's alternatives, in order: (signal, regex, the two-character starts a match can have)."""
+    return [
+        (name, alternative, starts(alternative))
+        for name, pattern in _SIGNALS
+        for alternative in _split_alternatives(_body(pattern))
+    ]
+
+
+def starts(pattern: str, n: int = 2) -> frozenset[str] | None:
+    """The first `n` characters a match of `pattern` can have (shorter: the match can end there), or None when
+    that cannot be told (a class like \\w)."""
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]
+        from re import _parser as parser  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - Python < 3.11
+        return None
+    found = _expand(list(parser.parse(pattern)), n, c)
+    return frozenset(found) if found is not None else None
+
+
+def _expand(items: list[Any], n: int, c: Any) -> set[str] | None:
+    out = {""}
+    for op, arg in items:
+        todo = {p for p in out if len(p) < n}
+        if not todo:
+            return out
+        more = _expand_item(op, arg, n, c)
+        if more is None:
+            return None
+        out = {p for p in out if len(p) >= n} | {(p + e)[:n] for p in todo for e in more}
+    return out
+
+
+def _expand_item(op: Any, arg: Any, n: int, c: Any) -> set[str] | None:
+    if op is c.LITERAL:
+        return {chr(arg)}
+    if op is c.IN:
+        chars: set[str] = set()
+        for kind, value in arg:
+            if kind is c.LITERAL:
+                chars.add(chr(value))
+            elif kind is c.RANGE:
+                chars.update(chr(x) for x in range(value[0], value[1] + 1))
+            else:
+                return None
+        return chars
+    if op is c.SUBPATTERN:
+        return _expand(list(arg[-1]), n, c)
+    if op is c.BRANCH:
+        union: set[str] = set()
+        for branch in arg[1]:
+            found = _expand(list(branch), n, c)
+            if found is None:
+                return None
+            union |= found
+        return union
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+        low, high, sub = arg
+        once = _expand(list(sub), n, c)
+        if once is None:
+            return None
+        repeated = set(once)
+        if high is c.MAXREPEAT or high >= 2:
+            repeated |= {(a + b)[:n] for a in once for b in once if len(a) < n}
+        if low == 0:
+            repeated.add("")
+        return repeated
+    if op is c.AT:
+        return {""}
+    return None
+
+
+def _can_start(found: frozenset[str] | None, key: str) -> bool:
+    """Whether a match with one of these starts can begin a token whose first two characters (a space after a
+    one-letter token) are `key`."""
+    if found is None:
+        return True
+    for start in found:
+        if len(start) >= 2:
+            if start[:2] == key:
+                return True
+        elif key.startswith(start) and (len(start) == len(key) or not key[len(start)].isalnum()):
+            return True
+    return False
+
+
+_SCANNERS: dict[str, re.Pattern[str] | None] = {}
+
+
+def _scanner_for(token: str) -> re.Pattern[str] | None:
+    """The regex holding only the signals that can start with the token's first two characters, built the first
+    time those two characters are seen.
 
     Matches do not overlap, so the order settles shared words: "quiero ver" is SHOW_AGAIN (not a claim),
     "me encanta" is PRAISE (not the weak claim "me"), "ya no quiero" is CANCEL.
     """
-    alternatives: list[tuple[str, str, frozenset[str]]] = []
-    for name, pattern in _SIGNALS:
-        for alternative in _split_alternatives(_body(pattern)):
-            alternatives.append((name, alternative, first_chars(alternative)))
-    scanners = {}
-    for char in "abcdefghijklmnopqrstuvwxyz0123456789":
-        groups: dict[str, list[str]] = {}
-        for name, alternative, firsts in alternatives:
-            if char in firsts:
-                groups.setdefault(name, []).append(alternative)
-        if groups:
-            body = "|".join(f"(?P<{name}>{'|'.join(alts)})" for name, alts in groups.items())
-            scanners[char] = re.compile("(?:" + body + ")" + _E)
-    return scanners
+    key = (token + " ")[:2]
+    try:
+        return _SCANNERS[key]
+    except KeyError:
+        pass
+    groups: dict[str, list[str]] = {}
+    for name, alternative, found in _ALTERNATIVES:
+        if _can_start(found, key):
+            groups.setdefault(name, []).append(alternative)
+    body = "|".join(f"(?P<{name}>{'|'.join(alts)})" for name, alts in groups.items())
+    scanner = re.compile("(?:" + body + ")" + _E) if groups else None
+    if len(_SCANNERS) < 5000:
+        _SCANNERS[key] = scanner
+    return scanner
 
 
 def _split_alternatives(body: str) -> list[str]:
@@ -296,9 +390,7 @@ def _firsts(items: object, c: object) -> tuple[set[str] | None, bool]:
     return chars, True
 
 
-_SCANNERS = _signal_scanners()
-
-
+_ALTERNATIVES = _alternatives()
 _CLAIM_SIGNALS = frozenset({"CLAIM", "RESERVE", "RESERVATION", "WEAK_CLAIM"})
 
 
@@ -315,7 +407,7 @@ def scan_signals(tokens: list[str]) -> tuple[str, set[str], set[int], set[int]]:
     pos = end = 0
     for i, tok in enumerate(tokens):
         if pos >= end:
-            scanner = _SCANNERS.get(tok[0])
+            scanner = _scanner_for(tok)
             if scanner is not None:
                 match = scanner.match(joined, pos)
                 if match is not None and match.lastgroup:
