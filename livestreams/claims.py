@@ -301,11 +301,15 @@ def _decision_for(comment: Comment, *, context: LiveContext, seller: Seller) -> 
     if comment.decided_at is not None and comment.parse_result:
         stored = comment.parse_result
         items = tuple(ClaimItem(code=i["code"], variant=i["variant"], qty=int(i["qty"])) for i in stored["items"])
+        replaces = tuple(
+            ClaimItem(code=i["code"], variant=i["variant"], qty=int(i["qty"])) for i in stored.get("replaces", [])
+        )
         result = IntentResult(
             intent=cast(Intent, comment.intent or "other"),
             items=items,
             confidence=float(stored["confidence"]),
             engine=str(stored["engine"]),
+            replaces=replaces,
         )
         return result, comment.needs_review, comment.review_reason or None
     engine = _openai_engine() if seller.intent_engine == IntentEngine.LOCAL_OPENAI else None
@@ -436,6 +440,12 @@ def _buyer_wrote(comment: Comment, now: datetime) -> None:
 def _result_as_json(result: IntentResult, *, latency_ms: float | None) -> dict[str, Any]:
     return {
         "items": [{"code": i.code, "variant": i.variant, "qty": i.qty} for i in result.items],
+        # a swap ("la L en vez de la M"): what the items replace, so a stored decision acts as a fresh one
+        **(
+            {"replaces": [{"code": i.code, "variant": i.variant, "qty": i.qty} for i in result.replaces]}
+            if result.replaces
+            else {}
+        ),
         "confidence": result.confidence,
         "engine": result.engine,
         "latency_ms": round(latency_ms, 1) if latency_ms is not None else None,

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from livestreams.claims import ClaimOutcome, catalog_cache_clear, comments_claim
+from livestreams.claims import ClaimOutcome, catalog_cache_clear, comments_claim, comments_decide
 from livestreams.models import Comment, LiveSession
 from livestreams.streams import keys
 from livestreams.streams.connection import get_redis
@@ -143,3 +143,20 @@ def test_an_expired_hold_is_not_revived_by_a_swap(in_seller_a: Seller) -> None:
     claim(swap)
 
     assert Reservation.objects.get(source_comment=swap).hold_expires_at > timezone.now()  # type: ignore[operator]
+
+
+def test_a_swap_decided_before_it_was_stored_still_swaps(in_seller_a: Seller) -> None:
+    # The claims stage's usual path: the comment is decided before it is stored (comments_decide) and
+    # comments_claim then acts on the stored decision, which must carry what the swap replaces.
+    live = live_with({"M": 2, "L": 2})
+    claim(make_comment(live=live, external_id="c1", author="psid-ana", text="yo en M"))
+    swap = make_comment(live=live, external_id="c2", author="psid-ana", text="la L en vez de la M")
+    comments_decide(schema_name="seller_a", comments=[swap])
+    Comment.objects.filter(pk=swap.pk).update(
+        intent=swap.intent, parse_result=swap.parse_result, decided_at=swap.decided_at, needs_review=swap.needs_review
+    )
+
+    claim(swap)
+
+    assert (swap.parse_result or {})["replaces"] == [{"code": "A12", "variant": "M", "qty": 1}]
+    assert held("psid-ana") == [("L", "reserved", 1)]
