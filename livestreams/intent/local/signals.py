@@ -73,7 +73,8 @@ CANCEL = _words(
     r"quit(?:eme|enme|amelo|amela|emelo|emela)", r"saq(?:ueme|uenme)", r"borr(?:eme|enme|alo|ala)",
     r"dont want", r"do not want", r"no longer want", r"tira (?:o |a )?(?:meu|minha) nome", r"tira meu", r"quitame",
     r"nao (?:quer|quero) mais", r"ya no (?:la |lo |los |las )?(?:voy a )?(?:ocupar|necesito|llevo)",
-    r"quita(?:me|la|lo)", r"sacame", r"borra(?:me)?", r"anula\w*", r"remove (?:me|my)", r"pass on",
+    r"quita(?:me|la|lo)", r"sacame", r"borra(?:me)?", r"anula\w*", r"remove (?:me|my|the|it|that|this)",
+    r"take (?:me |it )?off", r"delete (?:my|the|it)", r"pass on",
     r"retira(?:la|lo|me)?", r"exclui\w*", r"desapart\w*",
 )  # fmt: skip
 DECLINE = _words(
@@ -156,6 +157,8 @@ PAST = _words(
     r"ya (?:la |lo |los |las |le |te )?(?:aparte|separe|pague|pedi|transferi|deposite|mande|pase|compre)",
     r"ja (?:separei|paguei|mandei|transferi|comprei|pedi)", r"just sent", r"already (?:paid|sent|ordered)",
     r"paguei", r"ya pague", r"just paid", r"i paid", r"ya te pague", r"deposite", r"transferi",
+    r"fiz (?:o |a )?(?:pix|pagamento|deposito|transferencia)", r"mandei (?:o |a )?(?:pix|comprovante)",
+    r"hice (?:el |la )?(?:pago|deposito|yape|plin|transferencia)",
     r"comprobante", r"comprovante", r"pantallazo", r"ordered", r"de la otra vez", r"la vez pasada", r"mes passado",
     r"the ones i have", r"i got (?:those|these|mine|them|the)", r"yo (?:tengo|compre)", r"tengo \d+", r"tenes como",
     r"i have (?:one|those|these|it)", r"has \d+ of", r"tiene uno igual\w*", r"tiene (?:\d+|dos) de esas",

@@ -102,8 +102,8 @@ def candidate_roles(k: int, ctx: _Context) -> list[Role]:
         partial = ctx.index.digit_codes.get(key)
         if partial is not None and marker:
             roles.append(Role("code", 0.9 + (0.3 if partial == featured else 0.0), frozenset({partial})))
-        if code is None and partial is None and marker:
-            roles.append(Role("unknown", 0.2))  # "quiero la 45": a code this catalog lacks
+        if code is None and partial is None and (marker or _looks_like_a_code(key, ctx.index.numeric_codes)):
+            roles.append(Role("unknown", 0.2 if marker else 0.4))  # "quiero la 45", "I want 110": not a code here
 
     score = 1.1
     if prev in VARIANT_MARKERS:
@@ -144,6 +144,14 @@ def candidate_roles(k: int, ctx: _Context) -> list[Role]:
         roles.append(Role("qty", score))
     del tokens
     return roles
+
+
+def _looks_like_a_code(key: str, numeric_codes: dict[str, str]) -> bool:
+    """A catalog of numeric codes (101..106): a number with as many digits, just outside them, is a code too."""
+    if len(numeric_codes) < 3 or len(key) < 3:
+        return False
+    values = sorted(int(code) for code in numeric_codes)
+    return all(len(code) == len(key) for code in numeric_codes) and values[0] - 20 <= int(key) <= values[-1] + 20
 
 
 def _next_variant_fits(k: int, ctx: _Context, code: str) -> bool:
