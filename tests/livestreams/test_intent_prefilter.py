@@ -34,14 +34,13 @@ def test_every_product_question_is_kept(path: Path) -> None:
     assert [r["text"] for r in rows if not is_candidate(r["text"])] == []
 
 
-@pytest.mark.parametrize("path", labelled_sets(), ids=lambda p: p.parent.name + "/" + p.name)
-def test_a_good_part_of_the_chatter_is_dropped(path: Path) -> None:
+def test_a_good_part_of_the_chatter_is_dropped() -> None:
     # Keeping every claim comes first (a short comment with an unknown word may be a catalog name, so it is
     # kept); what is dropped is the chatter made only of greetings, praise and laughter, or long sentences
     # with no claim, cancel, question, size, colour or number word.
-    others = [r for r in labelled(path) if r["label"]["intent"] == "other"]
+    others = [r for path in labelled_sets() for r in labelled(path) if r["label"]["intent"] == "other"]
     dropped = sum(not is_candidate(r["text"]) for r in others)
-    assert dropped / len(others) >= 0.2
+    assert dropped / len(others) >= 0.25
 
 
 @pytest.mark.parametrize(
