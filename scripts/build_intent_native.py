@@ -30,7 +30,7 @@ from setuptools import setup
 from mypyc.build import mypycify
 import sys
 paths = sys.argv[1:]
-sys.argv = [sys.argv[0], "build_ext", "--inplace", "--build-temp", {build!r}]
+sys.argv = [sys.argv[0], "build_ext", "--inplace", "--build-temp", {build!r}, "--build-lib", {build!r}]
 setup(
     name="intent_native",
     packages=[],
