@@ -19,7 +19,10 @@ help:
 	@echo "make bench  - benchmarks, printed as numbers"
 	@echo "make serve  - production ASGI server on \$$PORT with \$$WEB_CONCURRENCY workers"
 
+# The local intent engine compiled with mypyc (livestreams/intent/engine.py): rebuilt only when its sources
+# change; without a C compiler or on failure the pure-Python engine is used.
 venv: $(VENV)/.installed
+	@$(PY) scripts/build_intent_native.py || echo "(continuing with the pure-Python intent engine)"
 
 $(VENV)/.installed: requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: '$(PYTHON)' was not found (set PYTHON=...)."; exit 1; }

@@ -38,10 +38,13 @@ from payments.holds import holds_due_mark
 from payments.models import Buyer
 from payments.reservations import (
     ClaimDecision,
+    ReleaseSummary,
     claim_policy_for,
     claims_reserve_batch,
+    claims_swap_release,
     hold_expires_at,
     reservation_cancel,
+    swap_keep_hold,
 )
 from payments.selectors import StockLevel, stock_levels
 from tenants.models import IntentEngine, Seller
@@ -232,6 +235,20 @@ def _act(
         if result.intent == "purchase" and result.items:
             if comment.live_session_id is None:  # a message: attach it to the live it is about
                 comment.live_session = live
+            if result.replaces:
+                # A swap ("la L en vez de la M"): the old variant is released and the new one reserved in this
+                # transaction, in arrival order with the claims around it; the new units keep the old hold.
+                reserve_run()
+                swap = claims_swap_release(
+                    comment=comment, replaces=result.replaces, keep=result.items, now=now, gate=_gate(schema_name)
+                )
+                run.append((comment, result.items))
+                reserve_run()
+                swap_keep_hold(comment=comment, hold_expires_at=swap.hold_expires_at, now=now)
+                _record_swap(outcome, swap.summary, schema_name=schema_name)
+                for variant_id in {r.variant_id for r in swap.summary.released}:
+                    stock.pop(variant_id, None)  # moved by the release: read again
+                continue
             run.append((comment, result.items))
         elif result.intent == "cancel":
             reserve_run()
@@ -286,16 +303,35 @@ def _record_claim(
         transaction.on_commit(lambda: holds_due_mark(schema_name=schema_name, at=hold_ends))
 
 
+def _record_swap(outcome: ClaimOutcome, released: ReleaseSummary, *, schema_name: str) -> None:
+    """The swap's decision is the new claim's, plus what it released (the reply says what changed) and the
+    waitlisted reservations that got the released units (they are told too)."""
+    names = _catalog_now(schema_name).variant_names
+    decision = dict(outcome.decision or {})
+    decision["replaced"] = [
+        {"code": names.get(r.variant_id, ("", ""))[0], "variant_label": names.get(r.variant_id, ("", ""))[1],
+         "quantity": r.quantity, "previous_status": r.previous_status}
+        for r in released.released
+    ]  # fmt: skip
+    decision["promoted_ids"] = list(released.promoted_ids)
+    outcome.decision = decision
+    outcome.touched_variants = sorted({*outcome.touched_variants, *(r.variant_id for r in released.released)})
+
+
 def _decision_for(comment: Comment, *, context: LiveContext, seller: Seller) -> tuple[IntentResult, bool, str | None]:
     """The stored decision if there is one (redelivery), else a fresh one."""
     if comment.decided_at is not None and comment.parse_result:
         stored = comment.parse_result
         items = tuple(ClaimItem(code=i["code"], variant=i["variant"], qty=int(i["qty"])) for i in stored["items"])
+        replaces = tuple(
+            ClaimItem(code=i["code"], variant=i["variant"], qty=int(i["qty"])) for i in stored.get("replaces", [])
+        )
         result = IntentResult(
             intent=cast(Intent, comment.intent or "other"),
             items=items,
             confidence=float(stored["confidence"]),
             engine=str(stored["engine"]),
+            replaces=replaces,
         )
         return result, comment.needs_review, comment.review_reason or None
     engine = _openai_engine() if seller.intent_engine == IntentEngine.LOCAL_OPENAI else None
@@ -426,6 +462,12 @@ def _buyer_wrote(comment: Comment, now: datetime) -> None:
 def _result_as_json(result: IntentResult, *, latency_ms: float | None) -> dict[str, Any]:
     return {
         "items": [{"code": i.code, "variant": i.variant, "qty": i.qty} for i in result.items],
+        # a swap ("la L en vez de la M"): what the items replace, so a stored decision acts as a fresh one
+        **(
+            {"replaces": [{"code": i.code, "variant": i.variant, "qty": i.qty} for i in result.replaces]}
+            if result.replaces
+            else {}
+        ),
         "confidence": result.confidence,
         "engine": result.engine,
         "latency_ms": round(latency_ms, 1) if latency_ms is not None else None,

@@ -201,6 +201,10 @@ def _reason_text(
     if reason == "claim" and _buyer_already_answered(order=order, comment=comment, context=context):
         reason = "claim_added"
     values["_reason"] = reason
+    values["replaced"] = ", ".join(facts.replaced)
+    if facts.replaced and reason in ("claim", "claim_added", "waitlisted"):
+        # a swap: one reply says what changed ("M → L"); the cart link and the hold stay as they were
+        return fill("swapped" if reserved else "swapped_waitlisted", reserved or waitlisted or everything)
     if reason in ("claim", "claim_added"):
         text = fill(reason, reserved)
         if waitlisted:  # a partial claim: say both in the one reply the comment allows

@@ -36,6 +36,7 @@ class DetailFacts:
     language: str = ""
     codes: tuple[str, ...] = ()
     rejected_reasons: tuple[str, ...] = ()
+    replaced: tuple[str, ...] = ()  # a swap: what the new items took the place of ("A12 M")
 
 
 def parse_detail(raw: str) -> DetailFacts:
@@ -63,6 +64,11 @@ def parse_detail(raw: str) -> DetailFacts:
         language=str(merged.get("language") or merged.get("seller_language") or ""),
         codes=tuple(str(code) for code in _list(codes)),
         rejected_reasons=tuple(str(why) for why in _list(merged.get("rejected_reasons"))),
+        replaced=tuple(
+            f"{r.get('code', '')} {r.get('variant_label') or ''}".strip()
+            for r in _list(merged.get("replaced"))
+            if isinstance(r, dict)
+        ),
     )
 
 

@@ -2,8 +2,8 @@
 
 A seller overrides a text in `Seller.message_templates[name][lang]`. Placeholders use `{name}` and are
 filled from the message's facts: {seller}, {items}, {minutes}, {cart_url}, {position}, {buyer}, {status},
-{why}, {product}, {price}, {availability}. An unknown placeholder is left as written and a broken override (a
-stray brace) falls back to our default, so a seller's typo never stops a reply.
+{replaced}, {why}, {product}, {price}, {availability}. An unknown placeholder is left as written and a broken
+override (a stray brace) falls back to our default, so a seller's typo never stops a reply.
 """
 
 from __future__ import annotations
@@ -38,6 +38,16 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "es": "Agotado por ahora 😔 {items}. Estás en lista de espera, lugar {position}. Te avisamos si se libera.",
         "en": "Sold out for now 😔 {items}. You're on the waitlist, place {position}. We'll tell you if it frees up.",
         "pt": "Esgotado por enquanto 😔 {items}. Você está na fila de espera, posição {position}. Avisamos se liberar.",
+    },
+    "swapped": {
+        "es": "Cambio hecho ✅ {replaced} → {items}. Tienes {minutes} min para pagar tu carrito de {seller}.",
+        "en": "Swapped ✅ {replaced} → {items}. You have {minutes} min to pay for your {seller} cart.",
+        "pt": "Troca feita ✅ {replaced} → {items}. Você tem {minutes} min para pagar seu carrinho da {seller}.",
+    },
+    "swapped_waitlisted": {
+        "es": "Liberamos {replaced}. {items} está agotado por ahora 😔: estás en lista de espera, lugar {position}.",
+        "en": "We released {replaced}. {items} is sold out for now 😔: you're on the waitlist, place {position}.",
+        "pt": "Liberamos {replaced}. {items} está esgotado por enquanto 😔: você está na fila, posição {position}.",
     },
     "claim_rejected": {
         "es": "No pudimos apartar {items}. {why}",

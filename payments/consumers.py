@@ -45,7 +45,7 @@ def handle_claims_decided(entries: list[dict[str, str]]) -> None:
         carts = read_carts(list(orders.values()))
         context = read_context(orders)
     works: list[ReplyWork] = []
-    promoted: dict[str, list[int]] = {}  # idempotency key of a cancel reply -> the reservations it promoted
+    promoted: dict[str, list[int]] = {}  # idempotency key of a cancel/swap reply -> the reservations it promoted
     for event, decision in zip(events, decisions, strict=True):
         order = orders.get(int(decision["order_id"])) if decision.get("order_id") else None
         work = reply_for_decision(
@@ -54,7 +54,7 @@ def handle_claims_decided(entries: list[dict[str, str]]) -> None:
         if work is None:
             continue
         works.append(work)
-        if event.intent == "cancel" and decision.get("promoted_ids"):
+        if event.intent in ("cancel", "purchase") and decision.get("promoted_ids"):  # a cancel or a swap
             promoted[idempotency_key_for(work=work)] = [int(pk) for pk in decision["promoted_ids"]]
     told = (
         set(OutboundMessage.objects.filter(idempotency_key__in=promoted).values_list("idempotency_key", flat=True))

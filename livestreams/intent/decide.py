@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from livestreams.intent.local_engine import parse_comment
+from livestreams.intent.engine import parse_comment
 from livestreams.intent.openai_engine import OpenAIIntentEngine
 from livestreams.intent.types import IntentResult, LiveContext
 

@@ -1,18 +1,23 @@
-"""Score an intent engine on a labelled comment set (the `eval_intent` management command is a thin shell).
+"""Score an intent engine on labelled comment sets (the `eval_intent` management command is a thin shell).
 
 The scoring rules are those of the shared `score.py` used to grade every engine: per-intent precision/recall/F1
 over comments, and `items_exact` = among comments labelled purchase, the share predicted purchase with exactly the
 same multiset of (code, variant, qty), codes and variants compared case-insensitively.
+
+On top of score.py: "wrong and confident" (comments the engine gets wrong with a confidence at or above the
+threshold, i.e. that neither OpenAI nor the seller's review list would see), and the same table per seller
+(catalog), so a change that helps one seller and hurts another shows.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from livestreams.intent.types import CatalogProduct, IntentResult, LiveContext
 
@@ -20,6 +25,45 @@ INTENTS = ("purchase", "question", "cancel", "other")
 
 Engine = Callable[[str, LiveContext], IntentResult]
 Catalogs = dict[str, tuple[CatalogProduct, ...]]
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+COMMITTED_SETS = REPO_ROOT / "tests" / "livestreams" / "data"
+
+
+class LabelledSet(NamedTuple):
+    name: str
+    dataset: Path
+    catalogs: Path
+
+
+def shared_eval_dir() -> Path | None:
+    """The shared labelled sets: $LSS_EVAL_DIR, else the first `shared/eval` found walking up from the
+    repository (a checkout at /work/main or a worktree at /work/wt/x both find /work/shared/eval)."""
+    explicit = os.environ.get("LSS_EVAL_DIR")
+    candidates = [Path(explicit)] if explicit else [base / "shared" / "eval" for base in REPO_ROOT.parents]
+    return next((c for c in candidates if (c / "dev.jsonl").is_file() and (c / "catalogs.json").is_file()), None)
+
+
+def known_sets() -> list[LabelledSet]:
+    """Every labelled set we have: the shared ones (when present) and the ones committed with the tests."""
+    sets: list[LabelledSet] = []
+    shared = shared_eval_dir()
+    if shared is not None:
+        sets.append(LabelledSet("dev", shared / "dev.jsonl", shared / "catalogs.json"))
+        for folder in sorted(p for p in shared.iterdir() if (p / "comments.jsonl").is_file()):
+            sets.append(LabelledSet(folder.name, folder / "comments.jsonl", folder / "catalogs.json"))
+    if (COMMITTED_SETS / "intent_holdout.jsonl").is_file():
+        sets.append(
+            LabelledSet(
+                "intent_holdout",
+                COMMITTED_SETS / "intent_holdout.jsonl",
+                COMMITTED_SETS / "intent_holdout_catalogs.json",
+            )
+        )
+    for folder in sorted(p for p in COMMITTED_SETS.iterdir() if (p / "comments.jsonl").is_file()):
+        sets.append(LabelledSet(folder.name, folder / "comments.jsonl", folder / "catalogs.json"))
+    return sets
 
 
 class DatasetError(ValueError):
@@ -69,14 +113,20 @@ def context_for(row: dict[str, Any], catalogs: Catalogs) -> LiveContext:
 
 
 def predict_dataset(dataset_path: str | Path, catalogs: Catalogs, engine: Engine) -> list[dict[str, Any]]:
+    """One prediction per comment: the score.py fields (id, intent, items) and the engine's confidence."""
+    return predict_rows(load_dataset(dataset_path), catalogs, engine)
+
+
+def predict_rows(rows: list[dict[str, Any]], catalogs: Catalogs, engine: Engine) -> list[dict[str, Any]]:
     predictions = []
-    for row in load_dataset(dataset_path):
+    for row in rows:
         result = engine(row["text"], context_for(row, catalogs))
         predictions.append(
             {
                 "id": row["id"],
                 "intent": result.intent,
                 "items": [{"code": i.code, "variant": i.variant, "qty": i.qty} for i in result.items],
+                "confidence": result.confidence,
             }
         )
     return predictions
@@ -85,10 +135,13 @@ def predict_dataset(dataset_path: str | Path, catalogs: Catalogs, engine: Engine
 def measure_throughput(
     rows: list[dict[str, Any]], catalogs: Catalogs, engine: Engine, min_seconds: float = 1.0
 ) -> float:
-    """Comments per second on one core, repeating the set until at least `min_seconds` have passed."""
+    """Comments per second on one core, repeating the set until at least `min_seconds` have passed, after one
+    pass not counted (it builds each catalog's index and the signal scanners, once per process)."""
     work = [(row["text"], context_for(row, catalogs)) for row in rows]
     if not work:
         return 0.0
+    for text, context in work:
+        engine(text, context)
     done, start = 0, time.perf_counter()
     while True:
         for text, context in work:
@@ -142,6 +195,73 @@ def score(gold_lines: list[dict[str, Any]], predictions: Iterable[dict[str, Any]
         "confusion": {f"{g}->{p}": n for (g, p), n in sorted(confusion.items())},
         "failures": failures,
     }
+
+
+def wrong_and_confident(
+    gold_lines: list[dict[str, Any]], predictions: Iterable[dict[str, Any]], threshold: float
+) -> list[dict[str, Any]]:
+    """The failures (as score() counts them) whose confidence is at or above `threshold`: mistakes the engine
+    would act on by itself, without OpenAI or the seller's review list. A missing confidence counts as 1.0."""
+    by_id = {p["id"]: p for p in predictions}
+    return [
+        failure
+        for failure in score(gold_lines, by_id.values())["failures"]
+        if float(by_id.get(failure["id"], {}).get("confidence", 1.0)) >= threshold
+    ]
+
+
+def by_seller(gold_lines: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    sellers: dict[str, list[dict[str, Any]]] = {}
+    for row in gold_lines:
+        sellers.setdefault(str(row.get("catalog_id")), []).append(row)
+    return dict(sorted(sellers.items()))
+
+
+def summary_row(
+    name: str, gold_lines: list[dict[str, Any]], predictions: list[dict[str, Any]], threshold: float
+) -> dict[str, Any]:
+    """One line of the per-set / per-seller table."""
+    ids = {row["id"] for row in gold_lines}
+    mine = [p for p in predictions if p["id"] in ids]
+    result = score(gold_lines, mine)
+    purchase = result["per_intent"]["purchase"]
+    confident_wrong = wrong_and_confident(gold_lines, mine, threshold)
+    return {
+        "name": name,
+        "n": result["n"],
+        "accuracy": result["accuracy"],
+        "purchase_precision": purchase["precision"],
+        "purchase_recall": purchase["recall"],
+        "items_exact": result["items_exact"],
+        "question_f1": result["per_intent"]["question"]["f1"],
+        "cancel_f1": result["per_intent"]["cancel"]["f1"],
+        "other_f1": result["per_intent"]["other"]["f1"],
+        "wrong_confident": len(confident_wrong),
+        "wrong_confident_share": round(len(confident_wrong) / result["n"], 4) if result["n"] else 0.0,
+        "unsure_share": round(sum(float(p.get("confidence", 1.0)) < threshold for p in mine) / len(mine), 4)
+        if mine
+        else 0.0,
+    }
+
+
+_TABLE_HEADER = (
+    f"{'':<22}{'n':>5}{'acc':>7}{'P(buy)':>8}{'R(buy)':>8}{'items':>7}{'F1(q)':>7}{'F1(c)':>7}{'F1(o)':>7}"
+    f"{'wrong&sure':>12}{'unsure':>8}"
+)
+
+
+def format_table(rows: list[dict[str, Any]]) -> list[str]:
+    """The per-seller rows then the set's total, aligned; 'wrong&sure' = count (share of comments); 'unsure' = share
+    of comments below the threshold (what OpenAI or the seller's review list gets)."""
+    lines = [_TABLE_HEADER]
+    for row in rows:
+        lines.append(
+            f"{row['name'][:21]:<22}{row['n']:>5}{row['accuracy']:>7.3f}{row['purchase_precision']:>8.3f}"
+            f"{row['purchase_recall']:>8.3f}{row['items_exact']:>7.3f}{row['question_f1']:>7.3f}"
+            f"{row['cancel_f1']:>7.3f}{row['other_f1']:>7.3f}"
+            f"{row['wrong_confident']:>5} ({row['wrong_confident_share']:>5.1%}){row['unsure_share']:>8.1%}"
+        )
+    return lines
 
 
 def _intent_scores(confusion: Counter[tuple[str, str]], intent: str) -> dict[str, float | int]:

@@ -30,7 +30,11 @@ class ClaimItem:
 
 @dataclass(frozen=True, slots=True)
 class IntentResult:
+    """`replaces`: for a swap or correction ("la L en vez de la M", "perdón, era la L"), what the new items take
+    the place of (a None variant: whatever variant of that product the buyer holds). Empty for plain claims."""
+
     intent: Intent
     items: tuple[ClaimItem, ...]
     confidence: float
     engine: str = "local"
+    replaces: tuple[ClaimItem, ...] = ()

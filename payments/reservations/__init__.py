@@ -3,7 +3,7 @@ expire, cancels release, and waitlists are promoted. PostgreSQL decides; the Red
 
 from __future__ import annotations
 
-from payments.reservations.batch import claims_reserve_batch
+from payments.reservations.batch import SwapRelease, claims_reserve_batch, claims_swap_release, swap_keep_hold
 from payments.reservations.claim import claim_reserve
 from payments.reservations.common import PROVISIONAL_HOLD, claim_policy_for, hold_expires_at
 from payments.reservations.release import (
@@ -34,13 +34,16 @@ __all__ = [
     "ReleasedReservation",
     "ReservationError",
     "ReservationInvariantError",
+    "SwapRelease",
     "claim_policy_for",
     "claim_reserve",
     "claims_reserve_batch",
+    "claims_swap_release",
     "hold_expires_at",
     "live_holds_start",
     "reservation_cancel",
     "reservations_expire",
+    "swap_keep_hold",
     "waitlist_promote",
     "waitlist_sweep",
 ]

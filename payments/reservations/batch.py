@@ -33,8 +33,17 @@ from payments.reservations.claim import (
     _replayed,
     _resolve_with,
 )
-from payments.reservations.common import Status, gate_set_on_commit, hold_expires_at
-from payments.reservations.types import ClaimDecision, ClaimPolicy, ReservationInvariantError
+from payments.reservations.common import (
+    PolicyCache,
+    Status,
+    gate_set_on_commit,
+    hold_expires_at,
+    lock_variants,
+    promote_locked,
+    refresh_gate_on_commit,
+    release_locked,
+)
+from payments.reservations.types import ClaimDecision, ClaimPolicy, ReleaseSummary, ReservationInvariantError
 
 
 class ReservedBatch(NamedTuple):
@@ -134,6 +143,81 @@ def claims_reserve_batch(
         decisions.append(_decision(comment=comment, order=cart if _accepted(lines) else None, lines=lines))
     stock = {pk: (on_hand, reserved + reserved_delta.get(pk, 0)) for pk, (on_hand, reserved) in locked.items()}
     return ReservedBatch(decisions=decisions, stock=stock)
+
+
+class SwapRelease(NamedTuple):
+    summary: ReleaseSummary  # the replaced reservations released, and the waitlisted ones they promoted
+    hold_expires_at: datetime | None  # the hold the released units had (the new ones keep it)
+
+
+def claims_swap_release(
+    *,
+    comment: Comment,
+    replaces: Sequence[ClaimItem],
+    keep: Sequence[ClaimItem],
+    now: datetime,
+    gate: StockGate | None = None,
+) -> SwapRelease:
+    """First half of a swap or correction ("la L en vez de la M", "perdón, era la L"): release the buyer's
+    reserved and waitlisted reservations of the replaced items in the comment's live (an item without a variant:
+    every variant of that product but the new ones in `keep`) and promote the waitlists that get units back.
+    The caller reserves `keep` right after, in the same transaction (`claims_reserve_batch`), so the buyer never
+    holds both nor neither. A redelivered comment (its claim already has reservations) releases nothing.
+    Precondition: inside `schema_context(seller)` and `transaction.atomic()`."""
+    if comment.live_session_id is None or Reservation.objects.filter(source_comment_id=comment.pk).exists():
+        return SwapRelease(ReleaseSummary(), None)
+    kept = _variant_ids_of(keep)
+    replaced = _variant_ids_of(replaces) - kept
+    if not replaced:
+        return SwapRelease(ReleaseSummary(), None)
+    candidates = list(
+        Reservation.objects.filter(
+            order__buyer__platform=comment.platform,
+            order__buyer__platform_user_id=comment.author_platform_id,
+            order__live_session_id=comment.live_session_id,
+            status__in=(Status.RESERVED, Status.WAITLISTED),
+            variant_id__in=replaced,
+        ).values_list("pk", "order_id", "variant_id")
+    )
+    if not candidates:
+        return SwapRelease(ReleaseSummary(), None)
+    list(Order.objects.select_for_update().filter(pk__in={c[1] for c in candidates}).order_by("pk"))
+    variant_ids = sorted({c[2] for c in candidates})
+    lock_variants(variant_ids)
+    rows = list(
+        Reservation.objects.select_for_update()
+        .filter(pk__in=[c[0] for c in candidates], status__in=(Status.RESERVED, Status.WAITLISTED))
+        .order_by("pk")
+    )
+    holds = [r.hold_expires_at for r in rows if r.status == Status.RESERVED and r.hold_expires_at is not None]
+    released = release_locked(reservations=rows, actor=ACTOR, note=f"swap comment {comment.external_id}")
+    policies = PolicyCache()
+    promoted = [pk for vid in variant_ids for pk in promote_locked(variant_id=vid, now=now, policies=policies)]
+    refresh_gate_on_commit(gate=gate, variant_ids=variant_ids)
+    summary = ReleaseSummary(released=tuple(released), promoted_ids=tuple(promoted))
+    return SwapRelease(summary, min(holds) if holds else None)
+
+
+def swap_keep_hold(*, comment: Comment, hold_expires_at: datetime | None, now: datetime) -> None:
+    """Second half of a swap: the new reservations keep the hold the replaced ones had (the buyer keeps their
+    place in time; a swap neither restarts nor shortens the clock). A hold already over is not revived."""
+    if hold_expires_at is None or hold_expires_at <= now:
+        return
+    Reservation.objects.filter(source_comment_id=comment.pk, status=Status.RESERVED).update(
+        hold_expires_at=hold_expires_at, updated_at=timezone.now()
+    )
+
+
+def _variant_ids_of(items: Sequence[ClaimItem]) -> set[int]:
+    """Variant ids of the items (an item without a variant: every variant of its product), matched by code and
+    label case-insensitively."""
+    ids: set[int] = set()
+    variants = _variants_by_code({item.code.lower() for item in items})
+    for item in items:
+        for variant in variants.get(item.code.lower(), []):
+            if item.variant is None or variant.label.lower() == item.variant.lower():
+                ids.add(variant.pk)
+    return ids
 
 
 def _accepted(lines: list[_Line]) -> list[_Line]:

@@ -6,21 +6,29 @@ import importlib.util
 import json
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from livestreams.intent.evaluation import (
     DatasetError,
+    by_seller,
     format_report,
+    format_table,
     load_catalogs,
     load_dataset,
     measure_throughput,
     predict_dataset,
     score,
+    summary_row,
+    wrong_and_confident,
 )
+from livestreams.intent.evaluation import shared_eval_dir as find_shared_eval_dir
 from livestreams.intent.local_engine import parse_comment
 from livestreams.intent.types import ClaimItem, IntentResult, LiveContext
 
@@ -31,10 +39,8 @@ HOLDOUT_CATALOGS = DATA_DIR / "intent_holdout_catalogs.json"
 
 
 def shared_eval_dir() -> Path | None:
-    for candidate in (REPO_ROOT.parent / "shared" / "eval", Path("/work/shared/eval")):
-        if (candidate / "score.py").is_file() and (candidate / "dev.jsonl").is_file():
-            return candidate
-    return None
+    shared = find_shared_eval_dir()
+    return shared if shared is not None and (shared / "score.py").is_file() else None
 
 
 def reference_scorer() -> tuple[ModuleType, Path]:
@@ -129,7 +135,7 @@ def test_predict_dataset_writes_one_line_per_comment(tmp_path: Path) -> None:
 
     predictions = predict_dataset(HOLDOUT, load_catalogs(HOLDOUT_CATALOGS), always_mine)
     assert len(predictions) == len(load_dataset(HOLDOUT))
-    assert set(predictions[1]) == {"id", "intent", "items"}
+    assert set(predictions[1]) == {"id", "intent", "items", "confidence"}  # score.py reads the first three
     assert predictions[2]["items"] == [{"code": "B-7", "variant": None, "qty": 1}]
 
 
@@ -161,3 +167,60 @@ def test_throughput_is_measured_in_comments_per_second() -> None:
     rows = load_dataset(HOLDOUT)[:10]
     rate = measure_throughput(rows, load_catalogs(HOLDOUT_CATALOGS), parse_comment, min_seconds=0.05)
     assert rate > 0
+
+
+def test_wrong_and_confident_counts_only_mistakes_at_or_above_the_threshold() -> None:
+    gold: list[dict[str, Any]] = [
+        {"id": 1, "text": "mio", "label": {"intent": "purchase", "items": [{"code": "A", "variant": None, "qty": 1}]}},
+        {"id": 2, "text": "hola", "label": {"intent": "other", "items": []}},
+        {"id": 3, "text": "?", "label": {"intent": "question", "items": []}},
+    ]
+    predictions = [
+        {"id": 1, "intent": "purchase", "items": [{"code": "B", "variant": None, "qty": 1}], "confidence": 0.9},
+        {"id": 2, "intent": "purchase", "items": [], "confidence": 0.55},
+        {"id": 3, "intent": "question", "items": [], "confidence": 0.9},
+    ]
+
+    sure = wrong_and_confident(gold, predictions, threshold=0.6)
+
+    assert [f["id"] for f in sure] == [1]  # 2 is wrong but unsure (it goes to review), 3 is right
+
+
+def test_the_table_has_a_row_per_seller_and_a_total() -> None:
+    gold = load_dataset(HOLDOUT)
+    predictions = predict_dataset(HOLDOUT, load_catalogs(HOLDOUT_CATALOGS), parse_comment)
+
+    rows = [summary_row(seller, lines, predictions, 0.6) for seller, lines in by_seller(gold).items()]
+    total = summary_row("all", gold, predictions, 0.6)
+    lines = format_table([*rows, total])
+
+    assert [row["name"] for row in rows] == ["br_praia", "pe_calzado", "us_kids"]
+    assert sum(row["n"] for row in rows) == total["n"] == len(gold)
+    assert lines[0].split()[:3] == ["n", "acc", "P(buy)"] and lines[-1].startswith("all")
+    assert len(lines) == 5
+
+
+def test_eval_intent_scores_several_sets_with_a_table_each(tmp_path: Path) -> None:
+    out = StringIO()
+    call_command(
+        "eval_intent",
+        "--dataset", str(HOLDOUT), "--catalogs", str(HOLDOUT_CATALOGS),
+        "--dataset", str(DATA_DIR / "intent_dev3" / "comments.jsonl"),
+        "--catalogs", str(DATA_DIR / "intent_dev3" / "catalogs.json"),
+        "--predictions", str(tmp_path), "--no-throughput",
+        stdout=out,
+    )  # fmt: skip
+
+    printed = out.getvalue()
+    assert "== intent_holdout:" in printed and "== intent_dev3:" in printed and "== all sets" in printed
+    for seller in ("pe_calzado", "gt_celulares", "all intent_holdout", "all intent_dev3"):
+        assert seller in printed
+    assert "wrong&sure" in printed
+    assert (tmp_path / "intent_holdout.jsonl").is_file() and (tmp_path / "intent_dev3.jsonl").is_file()
+
+
+def test_eval_intent_needs_one_catalogs_file_per_dataset() -> None:
+    with pytest.raises(CommandError, match="one --catalogs per --dataset"):
+        call_command("eval_intent", "--dataset", str(HOLDOUT), "--no-throughput")
+    with pytest.raises(CommandError, match="nothing to score"):
+        call_command("eval_intent", "--no-throughput")

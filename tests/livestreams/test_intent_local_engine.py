@@ -1,27 +1,24 @@
-"""The local rule engine on what viewers really write, in Spanish, Portuguese and English."""
+"""The local engine on what viewers really write, in Spanish, Portuguese and English: items, intents, the
+confidence, and the targets of issue 19 on every labelled set."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
-from livestreams.intent.evaluation import load_catalogs, load_dataset, predict_dataset, score
+from livestreams.intent.evaluation import (
+    LabelledSet,
+    known_sets,
+    load_catalogs,
+    load_dataset,
+    predict_dataset,
+    score,
+    wrong_and_confident,
+)
 from livestreams.intent.local_engine import parse_comment
 from livestreams.intent.types import CatalogProduct, ClaimItem, IntentResult, LiveContext
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DATA_DIR = Path(__file__).resolve().parent / "data"
-HOLDOUT = DATA_DIR / "intent_holdout.jsonl"
-HOLDOUT_CATALOGS = DATA_DIR / "intent_holdout_catalogs.json"
-
-
-def shared_eval_dir() -> Path | None:
-    """The shared dev set lives outside the repository: ../shared/eval or /work/shared/eval."""
-    for candidate in (REPO_ROOT.parent / "shared" / "eval", Path("/work/shared/eval")):
-        if (candidate / "dev.jsonl").is_file() and (candidate / "catalogs.json").is_file():
-            return candidate
-    return None
 
 
 def product(code: str, name: str, *variants: str) -> CatalogProduct:
@@ -241,25 +238,31 @@ def test_engine_is_deterministic_and_local() -> None:
     assert first.items == (ClaimItem("A12", "M", 2),)
 
 
-TARGETS = {"purchase_precision": 0.98, "purchase_recall": 0.95, "items_exact": 0.92}
+# Issue 19: on every labelled set, and per seller of the sets nobody tuned on.
+TARGETS = {"purchase_precision": 0.97, "purchase_recall": 0.93, "items_exact": 0.88}
+WRONG_AND_SURE_MAX = 0.02  # mistakes acted on without review, as a share of the comments
+UNSURE_MAX = 0.15  # comments sent to review or OpenAI: calibration must not be "unsure about everything"
 
 
-def assert_meets_targets(dataset: str, catalogs_path: str) -> None:
-    catalogs = load_catalogs(catalogs_path)
-    result = score(load_dataset(dataset), predict_dataset(dataset, catalogs, parse_comment))
+@pytest.mark.parametrize("labelled", known_sets(), ids=lambda s: s.name)
+def test_every_labelled_set_meets_the_targets_with_few_confident_mistakes(labelled: LabelledSet) -> None:
+    catalogs = load_catalogs(labelled.catalogs)
+    gold = load_dataset(labelled.dataset)
+    predictions = predict_dataset(labelled.dataset, catalogs, parse_comment)
+    result = score(gold, predictions)
     purchase = result["per_intent"]["purchase"]
     failures = [f"{f['id']} {f['text']!r}: {f['pred']}" for f in result["failures"]]
     assert purchase["precision"] >= TARGETS["purchase_precision"], failures
     assert purchase["recall"] >= TARGETS["purchase_recall"], failures
     assert result["items_exact"] >= TARGETS["items_exact"], failures
+    confident = wrong_and_confident(gold, predictions, settings.INTENT_CONFIDENCE_THRESHOLD)
+    assert len(confident) <= WRONG_AND_SURE_MAX * len(gold), [f["text"] for f in confident]
+    unsure = sum(p["confidence"] < settings.INTENT_CONFIDENCE_THRESHOLD for p in predictions)
+    assert unsure <= UNSURE_MAX * len(gold)
 
 
-def test_holdout_set_meets_the_targets() -> None:
-    assert_meets_targets(str(HOLDOUT), str(HOLDOUT_CATALOGS))
-
-
-def test_dev_set_meets_the_targets() -> None:
-    shared = shared_eval_dir()
-    if shared is None:
-        pytest.skip("shared eval set not available")
-    assert_meets_targets(str(shared / "dev.jsonl"), str(shared / "catalogs.json"))
+def test_the_committed_sets_are_found_without_the_shared_ones(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("LSS_EVAL_DIR", str(tmp_path))  # an empty directory: no shared sets there
+    names = {labelled.name for labelled in known_sets()}
+    assert {"intent_holdout", "intent_holdout2", "intent_dev3", "intent_dev4", "intent_dev5"} <= names
+    assert "dev" not in names

@@ -1,69 +1,118 @@
-"""Per-live lookup tables derived from the catalog: codes, product nouns and variant synonyms.
+"""Per-live lookup tables derived from the catalog: every way a code, a name and each variant can be written.
 
-Built once per LiveContext (frozen, hence hashable) and cached, so parsing a comment only does dict lookups.
+- Codes: as written, spaced or glued ("CZ-01", "cz01", "cz 1"), digits spelled one by one ("dos cero cuatro"),
+  letters read aloud ("ce ze cero uno", "la be cinco", "ká xis", "dee one"), word codes read with number words
+  ("blusa uno").
+- Names: the stems of the name's words (so "jarrito" finds "Jarro"), their translations ("earrings" ->
+  "Aretes"), initials ("AF1", "NB"), and the numbers that belong to the name ("Jordan 4", "13x4", "6 litros").
+- Variants: each label's own forms, its size on the common S/M/L scale ("G" = L, "2X" = XXL, "CH" = S), its
+  colour class in three languages with every gender/diminutive form, its rank among sized variants ("la grande"
+  of 250ml/500ml), and its number with or without the unit ("500", "500 ml", "26 pulgadas").
+
+Built once per catalog (a frozen tuple, hence hashable) and cached, so reading a comment only does dict lookups.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 
-from livestreams.intent.local.lexicon import (
-    BOTH_WORDS,
+from livestreams.intent.local.morph import near_keys, stem
+from livestreams.intent.local.text import is_number, normalize, tokenize
+from livestreams.intent.local.vocab import (
+    ARTICLES,
     COLOUR_CLASSES,
-    FILLERS,
+    LADDER_RUNG,
+    LADDER_WORDS,
+    LETTER_NAMES,
+    LETTER_SPELLINGS,
     NAME_STOPWORDS,
-    NEGATORS,
     NOUN_SYNONYMS,
     ONE_WORDS,
     SHADE_FAMILY,
-    SIZE_CLASSES,
+    SIZE_FORMS,
+    VARIANT_MARKERS,
+    words,
 )
-from livestreams.intent.local.text import normalize, stem, tokenize
 from livestreams.intent.types import CatalogProduct, LiveContext
 
-Alias = tuple[str, ...]
+Key = tuple[str, str]  # ("lit", "s/m"), ("size", "XL"), ("colour", "black"), ("word", "chic"), ("ladder", "large")
+Span = tuple[str, ...]
 
 
-class _ProductWords(dict[str, "frozenset[str] | None"]):
-    """Memo of token -> products whose own nouns (else translated nouns) share its stem."""
-
-    def __init__(self, names: dict[str, frozenset[str]], synonyms: dict[str, frozenset[str]]) -> None:
-        super().__init__()
-        self.names = names
-        self.synonyms = synonyms
-
-    def __missing__(self, token: str) -> frozenset[str] | None:
-        if len(self) > 20_000:
-            self.clear()
-        key = stem(token)
-        found = self.names.get(key) or self.synonyms.get(key)
-        self[token] = found
-        return found
+_UNIT_SCALE = {"~l": ("~ml", 1000.0), "~kg": ("~g", 1000.0)}
+_RANGED = re.compile(r"(\d{1,3})\s*[-–a]\s*(\d{1,3})")
+# Letter names that are everyday words: they spell a one-letter code only when the catalog has such a code, and
+# never these prepositions ("en 5" is a size, not code N5).
+_NEVER_A_LETTER = frozenset({"en", "em", "e"})
+_COMMON_SHORT = words(
+    "yo me mi tu su si se no ya va ok te le lo es eu um ta na da do de la el lo os as ao pa pra por en em un "
+    "ni al del eh ah oh uy ay bb jk"
+)
 
 
-_LETTER_DIGITS = re.compile(r"^([a-z]+)(\d+)$")
+@dataclass(frozen=True, slots=True)
+class NameNumber:
+    """A number that is part of a product's name ("Jordan 4", "Set de 6 tazas", "13x4")."""
+
+    unit: str | None
+    before: str | None  # stem of the name word right before it (stopwords skipped), if any
+    after: str | None  # stem of the name word right after it, if any
+    number_before: str | None = None  # "Shampoo 3 en 1": the 1 has the 3 before it
+    number_after: str | None = None
+    letters_before: str | None = None  # "Samsung A54": the letters written glued to the number
+    after_x: bool = False  # "Juego de sartenes x3": written as a quantity, but part of the name
+
+
+@dataclass(frozen=True, slots=True)
+class ProductEntry:
+    code: str
+    keys: dict[Key, str]  # variant key -> label as the catalog spells it
+    numbers: tuple[tuple[float, str | None, str], ...]  # numeric labels: (value, unit, label)
+    name_numbers: dict[str, NameNumber]
+    labels: tuple[str, ...]
+
+    def variant(self, keys: tuple[Key, ...]) -> str | None:
+        for key in keys:
+            label = self.keys.get(key)
+            if label is not None:
+                return label
+        return None
+
+    def numeric_variant(self, value: float, unit: str | None) -> str | None:
+        if unit in _UNIT_SCALE:
+            unit, scale = _UNIT_SCALE[unit]
+            value *= scale
+        for label_value, label_unit, label in self.numbers:
+            if label_value == value and (unit is None or label_unit is None or unit == label_unit):
+                return label
+        return None
 
 
 @dataclass(frozen=True, slots=True)
 class CatalogIndex:
-    codes: dict[Alias, str]  # token sequence -> catalog code ("a12" and "a 12" -> "A12")
-    numeric_codes: dict[str, str]  # "15" -> "15" for pure-number codes, whose role depends on context
-    code_prefixes: frozenset[str]  # letters that start codes ("a" for A10..A17): "a20" is an unknown code
-    digit_codes: dict[str, str]  # "15" -> "A15" when only one code has those digits: "la 15" means A15
-    names: dict[str, frozenset[str]]  # stem of a product noun -> codes whose name/code contains it
-    noun_synonyms: dict[str, frozenset[str]]  # same, through translations ("earrings" -> "Aretes ...")
-    variants: dict[str, dict[Alias, str]]  # code -> alias -> variant label as the catalog spells it
-    numeric_variants: dict[str, dict[str, str]]  # code -> "38" -> "38"
-    variant_words: frozenset[Alias]  # every alias of every product, to spot variants before knowing the product
-    max_alias_len: int
-    code_starts: frozenset[str]  # first tokens of codes and aliases, so most words skip the lookups
-    alias_starts: frozenset[str]
-    inert: frozenset[str]  # filler words that are neither a variant nor a product noun in this catalog
-    interesting: frozenset[str]  # words that always need the full reading (codes, aliases, roles, colours)
+    products: dict[str, ProductEntry]  # code -> entry
+    codes: dict[Span, str]  # token forms of letter codes -> code
+    code_starts: frozenset[str]
+    max_code_len: int
+    numeric_codes: dict[str, str]  # "204" -> "#204", "1" -> "1"
+    digit_codes: dict[str, str]  # "15" -> "A15" when only one letter code has those digits
+    code_prefixes: frozenset[str]  # letter parts of codes ("a", "cz"): "A30" is an unknown code, not a size
+    names: dict[str, frozenset[str]]  # stem of a name word -> codes
+    synonyms: dict[str, frozenset[str]]  # stem of a translated noun -> codes
+    name_near: dict[str, frozenset[str]]  # one-deletion keys of long name stems -> codes (typos)
+    name_numbers: dict[str, frozenset[str]]  # number token -> codes with it in the name
+    spans: dict[Span, tuple[Key, ...]]  # exact token phrases that name a variant
+    stem_spans: dict[str, tuple[Key, ...]]  # single words (by stem) that name a variant
+    variant_near: dict[str, str]  # one-deletion keys of long variant word stems -> stem (typos)
+    max_span: int
+    span_starts: frozenset[str]
     featured: str | None
-    product_words: _ProductWords  # token as written -> products it names (memoised stem lookups)
+    memo: dict[Any, Any]  # token -> what it can be here (reading/elements.py), filled as comments come
+    name_tokens: frozenset[str] = frozenset()  # every token of every product name, as written
 
 
 # Hashing a LiveContext walks the whole catalog; the webhook passes the same products tuple again and again,
@@ -82,202 +131,342 @@ def index_for(context: LiveContext) -> CatalogIndex:
     by_featured = entry[1]
     index = by_featured.get(context.featured)
     if index is None:
-        index = by_featured[context.featured] = _with_featured(_index_products(products), context)
+        base = _index_products(products)
+        featured = context.featured if context.featured in base.products else None
+        index = by_featured[context.featured] = replace(base, featured=featured)
     return index
-
-
-def _with_featured(base: CatalogIndex, context: LiveContext) -> CatalogIndex:
-    featured = context.featured if context.featured in base.variants else None
-    return replace(base, featured=featured)
 
 
 @lru_cache(maxsize=256)
 def _index_products(products: tuple[CatalogProduct, ...]) -> CatalogIndex:
-    context = LiveContext(products=products, featured=None)
-    codes: dict[Alias, str] = {}
-    numeric_codes: dict[str, str] = {}
+    codes: dict[Span, str] = {}
+    numeric: dict[str, str] = {}
     prefixes: set[str] = set()
+    by_digits: dict[str, set[str]] = {}
     names: dict[str, set[str]] = {}
     synonyms: dict[str, set[str]] = {}
-    variants: dict[str, dict[Alias, str]] = {}
-    numeric_variants: dict[str, dict[str, str]] = {}
-    for product in context.products:
-        _index_code(product.code, codes, numeric_codes, prefixes)
+    name_numbers: dict[str, set[str]] = {}
+    entries: dict[str, ProductEntry] = {}
+    for product in products:
+        _index_code(product.code, codes, numeric, prefixes, by_digits)
         own, translated = _name_words(product)
         for word in own:
             names.setdefault(word, set()).add(product.code)
         for word in translated - own:
             synonyms.setdefault(word, set()).add(product.code)
-        variants[product.code], numeric_variants[product.code] = _variant_aliases(product)
-    variant_words = frozenset(alias for table in variants.values() for alias in table)
-    name_table = {word: frozenset(found) for word, found in names.items()}
-    digit_codes = _codes_by_digits(codes, numeric_codes)
-    synonym_table = {word: frozenset(found) for word, found in synonyms.items()}
+        entry = _product_entry(product)
+        entries[product.code] = entry
+        for value in entry.name_numbers:
+            name_numbers.setdefault(value, set()).add(product.code)
+    spans, stem_spans = _variant_vocabulary(products)
+    near: dict[str, set[str]] = {}
+    for word, found in names.items():
+        if len(word) >= 5:
+            for key in near_keys(word) - {word}:
+                near.setdefault(key, set()).update(found)
+    variant_near: dict[str, str] = {}
+    for word in stem_spans:
+        if len(word) >= 4 and word.isalpha():
+            for key in near_keys(word) - {word}:
+                variant_near.setdefault(key, word)
     return CatalogIndex(
+        products=entries,
         codes=codes,
-        numeric_codes=numeric_codes,
+        code_starts=frozenset(form[0] for form in codes),
+        max_code_len=max((len(form) for form in codes), default=1),
+        numeric_codes=numeric,
+        digit_codes={d: next(iter(c)) for d, c in by_digits.items() if len(c) == 1 and d not in numeric},
         code_prefixes=frozenset(prefixes),
-        digit_codes=digit_codes,
-        names=name_table,
-        noun_synonyms=synonym_table,
-        variants=variants,
-        numeric_variants=numeric_variants,
-        variant_words=variant_words,
-        max_alias_len=max((len(a) for a in variant_words), default=1),
-        code_starts=frozenset(alias[0] for alias in codes),
-        alias_starts=frozenset(alias[0] for alias in variant_words),
-        inert=_inert_words(variant_words, name_table, synonym_table) - {alias[0] for alias in codes},
-        interesting=frozenset(alias[0] for alias in codes)
-        | frozenset(alias[0] for alias in variant_words)
-        | ONE_WORDS
-        | NEGATORS
-        | BOTH_WORDS
-        | {"from", "|"}
-        | ANY_VARIANT_WORD,
+        names=_frozen(names),
+        synonyms=_frozen(synonyms),
+        name_near={k: frozenset(v) for k, v in near.items() if k not in names},
+        name_numbers=_frozen(name_numbers),
+        spans=spans,
+        stem_spans=stem_spans,
+        variant_near={k: v for k, v in variant_near.items() if k not in stem_spans},
+        max_span=max((len(span) for span in spans), default=1),
+        span_starts=frozenset(span[0] for span in spans),
         featured=None,
-        product_words=_ProductWords(name_table, synonym_table),
+        memo={},
+        name_tokens=frozenset(t for product in products for t in _name_tokens(product) if t.isalpha()),
     )
 
 
-def _any_variant_words() -> frozenset[str]:
-    words: set[str] = set()
-    for members in (*SIZE_CLASSES.values(), *COLOUR_CLASSES.values()):
-        for member in members:
-            if " " not in member:
-                words |= _inflections(member) if len(member) > 2 else {member}
-    return frozenset(words)
+def _frozen(table: dict[str, set[str]]) -> dict[str, frozenset[str]]:
+    return {key: frozenset(value) for key, value in table.items()}
 
 
-def _codes_by_digits(codes: dict[Alias, str], numeric: dict[str, str]) -> dict[str, str]:
-    by_digits: dict[str, set[str]] = {}
-    for alias, code in codes.items():
-        if len(alias) == 2 and alias[0].isalpha() and alias[1].isdigit():
-            by_digits.setdefault(str(int(alias[1])), set()).add(code)
-    return {d: next(iter(c)) for d, c in by_digits.items() if len(c) == 1 and d not in numeric}
+# --- codes -------------------------------------------------------------------------------------------------------
+def code_parts(code: str) -> list[str]:
+    return [t for t in tokenize(normalize(code)) if t not in ("#", "/", ",", "|", "+", "&")]
 
 
-def _inert_words(
-    variant_words: frozenset[Alias], names: dict[str, frozenset[str]], synonyms: dict[str, frozenset[str]]
-) -> frozenset[str]:
-    """Fillers that play no part in reading items here: not a variant, a product noun, or a role word."""
-    starts = {alias[0] for alias in variant_words}
-    return frozenset(
-        w
-        for w in FILLERS - ONE_WORDS - NEGATORS - BOTH_WORDS - {"em", "from", "|", "x", "#"}
-        if w not in starts and stem(w) not in names and stem(w) not in synonyms
-    )
-
-
-def _index_code(code: str, codes: dict[Alias, str], numeric: dict[str, str], prefixes: set[str]) -> None:
-    tokens = tuple(t for t in tokenize(normalize(code)) if t not in "#/,|")
-    if len(tokens) == 1 and tokens[0].isdigit():
-        numeric[str(int(tokens[0]))] = code
+def _index_code(
+    code: str,
+    codes: dict[Span, str],
+    numeric: dict[str, str],
+    prefixes: set[str],
+    by_digits: dict[str, set[str]],
+) -> None:
+    parts = code_parts(code)
+    if not parts:
         return
-    if not any(ch.isdigit() for ch in code):
-        return  # a code made of words ("blusa roja") is found through the product nouns
-    codes[tokens] = code
-    pieces: list[str] = []
-    for token in tokens:
-        match = _LETTER_DIGITS.match(token)
-        pieces.extend(match.groups() if match else (token,))
-    codes[tuple(pieces)] = code
-    codes[("".join(pieces),)] = code
-    if pieces[0].isalpha():
-        prefixes.add(pieces[0])
+    if len(parts) == 1 and is_number(parts[0]):
+        numeric[str(int(float(parts[0])))] = code
+        return
+    if any(len(p) > 4 and p.isalpha() for p in parts) and not any(is_number(p) for p in parts):
+        return  # a code made of words ("blusa roja") is found through the product's name words
+    forms = [_part_forms(part, single=len(parts) == 1) for part in parts]
+    for combo in itertools.product(*forms):
+        form = tuple(token for piece in combo for token in piece)
+        codes.setdefault(form, code)
+    if len(parts) == 2 and parts[0].isalpha() and is_number(parts[1]):
+        prefixes.add(parts[0])
+        by_digits.setdefault(str(int(parts[1])), set()).add(code)
+
+
+def _part_forms(part: str, *, single: bool) -> list[Span]:
+    if is_number(part):
+        forms: set[Span] = {(part,), (str(int(part)),)}
+        if len(part) >= 2:
+            digits = [("1", *sorted(ONE_WORDS - {"otra", "otro", "outra", "outro", "another"})) if d == "1" else (d,)
+                      for d in part]  # fmt: skip
+            forms.update(itertools.product(*digits))
+        if int(part) == 1:
+            forms.update((w,) for w in ("uno", "una", "un", "um", "uma", "one"))
+        return sorted(forms)
+    forms = {(part,)}
+    if len(part) > 3:
+        forms.add((stem(part),))
+        return sorted(forms)
+    spellings = []
+    for letter in part:
+        names = [s for s in LETTER_SPELLINGS.get(letter, (letter,)) if s not in _NEVER_A_LETTER or len(part) > 1]
+        spellings.append(names)
+    forms.update(itertools.product(*spellings))
+    if single and len(part) == 1:
+        return [(part,)]  # a one-letter code with no digits is too easy to meet by chance
+    return sorted(forms)
+
+
+# --- names -------------------------------------------------------------------------------------------------------
+def _name_tokens(product: CatalogProduct) -> list[str]:
+    tokens = tokenize(normalize(product.name))
+    parts = code_parts(product.code)
+    if not any(is_number(p) for p in parts) and any(len(p) > 4 for p in parts):
+        tokens += parts  # a word code ("blusa roja") names the product too
+    return tokens
 
 
 def _name_words(product: CatalogProduct) -> tuple[set[str], set[str]]:
-    """Stems of the product's own nouns, and stems of their translations."""
-    words = set(tokenize(normalize(product.name)))
-    if not any(ch.isdigit() for ch in product.code):
-        words |= set(tokenize(normalize(product.code)))
-    useful = {w for w in words if w.isalpha() and len(w) >= 3 and w not in NAME_STOPWORDS}
-    translated = set(useful)
-    for group in NOUN_SYNONYMS:
-        if useful & set(group):
-            translated |= set(group)
-    return _stems(useful), _stems(translated)
+    """Stems of the product's own name words (with initials and colour translations), and of their translations."""
+    tokens = _name_tokens(product)
+    useful = [t for t in tokens if t.isalpha() and len(t) >= 3 and t not in NAME_STOPWORDS]
+    own = {stem(t) for t in useful}
+    own |= _initials(tokens)
+    translated = set(own)
+    for token in useful:
+        word = stem(token)
+        for members in COLOUR_CLASSES.values():
+            if word in {stem(m) for m in members if " " not in m}:
+                translated |= {stem(m) for m in members if " " not in m}
+        for group in NOUN_SYNONYMS:
+            group_stems = {stem(w) for w in group}
+            if word in group_stems:
+                translated |= group_stems
+    return own, translated
 
 
-def _stems(words: set[str]) -> set[str]:
-    stems = set()
-    for word in words:
-        stems.add(stem(word))
-        stems.add(stem(word + "es"))  # azul -> azules
-    return stems
+def _initials(tokens: list[str]) -> set[str]:
+    """'Nike Air Force 1' -> 'af', 'naf'; 'New Balance 550' -> 'nb': how buyers abbreviate model names."""
+    found: set[str] = set()
+    run: list[str] = []
+    for token in [*tokens, "|"]:
+        if token.isalpha() and token not in NAME_STOPWORDS and len(token) >= 2:
+            run.append(token)
+            continue
+        for size in (2, 3):
+            for start in range(len(run) - size + 1):
+                initials = "".join(w[0] for w in run[start : start + size])
+                if initials not in _COMMON_SHORT and initials not in LETTER_NAMES and (initials,) not in SIZE_FORMS:
+                    found.add(initials)
+        run = []
+    return found
 
 
-def _inflections(word: str) -> set[str]:
-    """negro -> negra/negros/negras, azul -> azules, dorado -> dorao (Andalusian)."""
-    forms = {word, word + "s"}
-    if word[-1] in "oa":
-        base = word[:-1]
-        forms |= {base + "o", base + "a", base + "os", base + "as"}
-        if word.endswith("ado"):
-            forms.add(word[:-3] + "ao")
-    elif word[-1].isalpha():
-        forms.add(word + "es")
-    return forms
+def _name_numbers(product: CatalogProduct) -> dict[str, NameNumber]:
+    tokens = _name_tokens(product)
+    found: dict[str, NameNumber] = {}
+    for i, token in enumerate(tokens):
+        if not token[0].isdigit():
+            continue
+        unit = tokens[i + 1] if i + 1 < len(tokens) and tokens[i + 1].startswith("~") else None
+        found[token] = NameNumber(
+            unit=unit,
+            before=_neighbour(tokens, i, -1),
+            after=_neighbour(tokens, i, 1),
+            number_before=_number_neighbour(tokens, i, -1),
+            number_after=_number_neighbour(tokens, i, 1),
+            letters_before=tokens[i - 1] if i > 0 and tokens[i - 1].isalpha() and len(tokens[i - 1]) <= 3 else None,
+            after_x=i > 0 and tokens[i - 1] == "x",
+        )
+    return found
 
 
-def _alias_forms(phrase: str) -> set[Alias]:
-    tokens = tuple(t for t in tokenize(normalize(phrase)) if t != ",")
-    if len(tokens) == 1 and tokens[0].isalpha() and len(tokens[0]) > 2:
-        return {(form,) for form in _inflections(tokens[0])}
-    return {tokens} if tokens else set()
+def _number_neighbour(tokens: list[str], i: int, step: int) -> str | None:
+    j = i + step
+    while 0 <= j < len(tokens) and tokens[j] in NAME_STOPWORDS and abs(j - i) <= 2:
+        j += step
+    return tokens[j] if 0 <= j < len(tokens) and tokens[j][0].isdigit() and j != i else None
 
 
-def _class_of(label: str) -> tuple[str, str] | None:
-    words = normalize(label).split()
-    for kind, classes in (("size", SIZE_CLASSES), ("colour", COLOUR_CLASSES)):
-        for name, members in classes.items():
-            if normalize(label) in members or (words and words[0] in members and kind == "colour"):
-                return kind, name
+def _neighbour(tokens: list[str], i: int, step: int) -> str | None:
+    j = i + step
+    while 0 <= j < len(tokens):
+        token = tokens[j]
+        if token.startswith("~") or token in NAME_STOPWORDS or token in ("|", ",", "/", "x"):
+            j += step
+            continue
+        return stem(token) if token.isalpha() else None
     return None
 
 
-def _variant_aliases(product: CatalogProduct) -> tuple[dict[Alias, str], dict[str, str]]:
-    table: dict[Alias, str] = {}
-    numeric: dict[str, str] = {}
+# --- variants ----------------------------------------------------------------------------------------------------
+def _colour_of(word: str) -> str | None:
+    return _COLOUR_STEMS.get(stem(word))
+
+
+def _product_entry(product: CatalogProduct) -> ProductEntry:
+    keys: dict[Key, str] = {}
+    numbers: list[tuple[float, str | None, str]] = []
+    shared: dict[Key, set[str]] = {}
+
+    def offer(key: Key, label: str) -> None:
+        shared.setdefault(key, set()).add(label)
+
     for label in product.variants:
-        norm = normalize(label).strip()
-        if norm.isdigit():
-            numeric[str(int(norm))] = label
+        tokens = [t for t in tokenize(normalize(label)) if t != "|"]
+        if not tokens:
             continue
-        for alias in _alias_forms(label):
-            table[alias] = label
-        if "/" in norm:  # "S/M": also "sm"
-            table[(norm.replace("/", ""),)] = label
-    _add_class_synonyms(product, table)
-    return table, numeric
-
-
-def _add_class_synonyms(product: CatalogProduct, table: dict[Alias, str]) -> None:
-    """Synonyms only where they are unambiguous for this product; own labels always win."""
-    by_class: dict[tuple[str, str], list[str]] = {}
+        joined = " ".join(tokens)
+        keys.setdefault(("lit", joined), label)
+        if is_number(tokens[0]) and (len(tokens) == 1 or (len(tokens) == 2 and tokens[1].startswith("~"))):
+            unit = tokens[1] if len(tokens) == 2 else None
+            value = float(tokens[0])
+            if unit in _UNIT_SCALE:
+                unit, scale = _UNIT_SCALE[unit]
+                value *= scale
+            numbers.append((value, unit, label))
+        rung = SIZE_FORMS.get(tuple(tokens)) or (SIZE_FORMS.get((tokens[0],)) if _RANGED.search(label) else None)
+        if rung:
+            offer(("size", rung), label)  # "M", and "M (37-38)" answers to M
+        elif "/" in tokens:  # "S/M" answers to S and to M (unless the product also has them on their own)
+            keys.setdefault(("lit", joined.replace(" / ", "")), label)
+            for part in " ".join(tokens).split(" / "):
+                part_rung = SIZE_FORMS.get(tuple(part.split()))
+                if part_rung:
+                    offer(("size", part_rung), label)
+        for low, high in _RANGED.findall(label):
+            for number in range(int(low), int(high) + 1):  # "L (39-40)" is the size for 39 and 40; "2-4" for 3
+                numbers.append((float(number), None, label))
+        for token in tokens:
+            if token.isalpha() and token not in NAME_STOPWORDS:
+                offer(("word", stem(token)), label)
+                rank = _LADDER_STEMS.get(stem(token))
+                if rank is not None:  # "chico / mediano / grande" are also S / M / L
+                    offer(("size", LADDER_RUNG[rank]), label)
+                colour = _colour_of(token)
+                if colour:
+                    offer(("colour", colour), label)
+        phrase_colour = _COLOUR_PHRASES.get(joined)
+        if phrase_colour:
+            offer(("colour", phrase_colour), label)
+    own_colours = {key[1] for key in shared if key[0] == "colour"}
     for label in product.variants:
-        found = _class_of(label)
-        if found:
-            by_class.setdefault(found, []).append(label)
-        for part in normalize(label).split("/"):  # "L/XL" answers to L and XL
-            part_class = _class_of(part) if "/" in label else None
-            if part_class:
-                by_class.setdefault(part_class, []).append(label)
-    for (kind, name), labels in by_class.items():
-        if len(set(labels)) != 1:
-            continue
-        members = SIZE_CLASSES[name] if kind == "size" else COLOUR_CLASSES[name]
-        for member in members:
-            for alias in _alias_forms(member) if kind == "colour" else {tuple(member.split())}:
-                table.setdefault(alias, labels[0])
-    own_colours = {name for (kind, name) in by_class if kind == "colour"}
-    for label in product.variants:
-        family = next((SHADE_FAMILY[w] for w in normalize(label).split() if w in SHADE_FAMILY), None)
-        if family and family not in own_colours:
-            for member in COLOUR_CLASSES[family]:
-                for alias in _alias_forms(member):
-                    table.setdefault(alias, label)
+        for token in tokenize(normalize(label)):
+            family = SHADE_FAMILY.get(token) or SHADE_FAMILY.get(stem(token))
+            if family and family not in own_colours:
+                offer(("colour", family), label)
+    for key, labels in shared.items():
+        if len(labels) == 1:
+            keys.setdefault(key, next(iter(labels)))
+    _rank_sized(numbers, keys)
+    return ProductEntry(
+        code=product.code,
+        keys=keys,
+        numbers=tuple(numbers),
+        name_numbers=_name_numbers(product),
+        labels=product.variants,
+    )
 
 
-# Every colour and size word we know, whatever the catalog: naming one the product lacks is worth flagging.
-ANY_VARIANT_WORD = _any_variant_words()
+def _rank_sized(numbers: list[tuple[float, str | None, str]], keys: dict[Key, str]) -> None:
+    """'la grande', 'o pequeno', 'the big one' among sized presentations (250ml/500ml, 14/20/30 cm)."""
+    sized = sorted((value, label) for value, unit, label in numbers if unit is not None)
+    if len(sized) < 2 or len(sized) != len(numbers):
+        return
+    keys.setdefault(("ladder", "small"), sized[0][1])
+    keys.setdefault(("ladder", "large"), sized[-1][1])
+    if len(sized) == 3:
+        keys.setdefault(("ladder", "medium"), sized[1][1])
+
+
+def _variant_vocabulary(
+    products: tuple[CatalogProduct, ...],
+) -> tuple[dict[Span, tuple[Key, ...]], dict[str, tuple[Key, ...]]]:
+    """Every phrase and word of the comment that can name a variant of some product here, with its keys in the
+    order they are tried (the label itself first, then its words, its size, its colour, its rank)."""
+    spans: dict[Span, list[Key]] = {}
+    stems: dict[str, list[Key]] = {}
+
+    def add(table: dict, entry: object, key: Key) -> None:  # type: ignore[type-arg]
+        keys = table.setdefault(entry, [])
+        if key not in keys:
+            keys.append(key)
+
+    for product in products:
+        for label in product.variants:
+            tokens = tuple(t for t in tokenize(normalize(label)) if t != "|")
+            if not tokens or (is_number(tokens[0]) and (len(tokens) == 1 or tokens[1].startswith("~"))):
+                continue  # numbers (with or without their unit) are read by the role search (roles.py)
+            add(spans, tokens, ("lit", " ".join(tokens)))
+            if "/" in tokens:
+                add(spans, ("".join(t for t in tokens if t != "/"),), ("lit", " ".join(tokens).replace(" / ", "")))
+            for token in tokens:
+                if token.isalpha() and token not in NAME_STOPWORDS and len(token) >= 3:
+                    add(stems, stem(token), ("word", stem(token)))
+    for form, rung in SIZE_FORMS.items():
+        add(spans, form, ("size", rung))
+    for word, rank in LADDER_WORDS.items():
+        add(stems, stem(word), ("size", LADDER_RUNG[rank]))
+        add(stems, stem(word), ("ladder", rank))
+    for phrase, colour in _COLOUR_PHRASES.items():
+        add(spans, tuple(phrase.split()), ("colour", colour))
+    for word_stem, colour in _COLOUR_STEMS.items():
+        add(stems, word_stem, ("colour", colour))
+    for shade in SHADE_FAMILY:
+        add(stems, stem(shade), ("word", stem(shade)))
+    for form, keys in spans.items():
+        if len(form) == 1:  # "grande" is a label of one product and a size (L) of another
+            for key in stems.get(stem(form[0]), ()):
+                if key not in keys:
+                    keys.append(key)
+    ordered = {k: tuple(sorted(v, key=_key_rank)) for k, v in spans.items()}
+    return ordered, {k: tuple(sorted(v, key=_key_rank)) for k, v in stems.items()}
+
+
+_KEY_ORDER = {"lit": 0, "word": 1, "size": 2, "colour": 3, "ladder": 4}
+
+
+def _key_rank(key: Key) -> int:
+    return _KEY_ORDER[key[0]]
+
+
+_LADDER_STEMS: dict[str, str] = {stem(word): rank for word, rank in LADDER_WORDS.items()}
+_COLOUR_STEMS: dict[str, str] = {
+    stem(member): name for name, members in COLOUR_CLASSES.items() for member in members if " " not in member
+}
+_COLOUR_PHRASES: dict[str, str] = {
+    member: name for name, members in COLOUR_CLASSES.items() for member in members if " " in member
+}
+ROLE_WORDS = ARTICLES | VARIANT_MARKERS

@@ -1,162 +1,127 @@
-"""Text normalisation and tokenisation shared by the rule engine and the catalog index."""
+"""Text normalisation and tokenisation shared by the rule engine and the catalog index.
+
+Both sides (comments and catalog labels) go through the same functions, so "18\"", "18 pulgadas", "18 inch"
+and "18in" all become the tokens `18 ~in`, "7½", "7,5", "7 1/2" and "siete y medio" all become `7.5`, and a
+label like "500ml" is the same two tokens as a comment's "500 ml".
+"""
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
-# Accents are dropped so "mío", "mio" and "MÍO" look alike; ñ/ç collapse to n/c on purpose.
-# Sentence punctuation becomes "|" so a prompt injection can be cut off at its sentence; apostrophes vanish
-# ("i'll" -> "ill", "it's" -> "its", so no stray "s" reads as size S).
+from livestreams.intent.local.numbers import NUMBER_WORDS, merge_number_words
+
+# Accents are dropped so "mío", "mio" and "MÍO" look alike; ñ/ç collapse to n/c on purpose (also Guaraní ĩ/ỹ).
 _FOLD = str.maketrans(
-    "áàâãäåéèêëíìîïóòôõöúùûüçñ.!;:\n",
-    "aaaaaaeeeeiiiiooooouuuucn|||||",
+    "áàâãäåéèêëẽíìîïĩóòôõöúùûüũýỹçñ¿",
+    "aaaaaaeeeeeiiiiiooooouuuuuyycn?",
     "'’‘`´",
 )
-# "kieroooo", "holaaa", "yaaa": three or more repeated letters are one letter (digits are left alone: 1000).
-_ELONGATION = re.compile(r"([a-z])\1{2,}")
-_TOKEN = re.compile(r"[a-z]{1,2}-\d+|[a-z]+\d+|[a-z]+|\d+|[?/#%@$,|]")
+_LINK = re.compile(
+    r"(?:https?://|www\.)\S+"
+    r"|\b[a-z0-9-]+\.(?:com|net|org|ly|me|io|co|br|mx|ar|cl|pe|ec|py|uy|es|us|link|site|shop|store|info|gl)"
+    r"(?:\.[a-z]{2})?(?:/\S*)?"
+)
+_HALF_GLYPH = re.compile(r"(\d)\s*½")
+_HALF_FRACTION = re.compile(r"(\d+)(?:\s+(?:y|e|and))?\s+1/2(?!\d)")
+_THOUSANDS = re.compile(r"(\d)\.(\d{3})(?![\d.])")
+_DECIMAL_COMMA = re.compile(r"(?<![\d,])(\d{1,2}),(\d)(?![\d,])")
+_UNIT = re.compile(
+    r"(\d)\s*(?:(ml|mls|mililitros?)|(lts?|litros?|liters?|litres?)|(cms?|centimetros?)|(mm|milimetros?)"
+    r"|(inch(?:es)?|pulgadas?|pulgs?|plg)|(oz|onzas?|ounces?)|(kgs?|kilos?|kilogramos?)|(grs?|gramos?|gramas?))(?![a-z])"
+    r"|(\d)\s*(\"|”|“|'')"
+)
+_UNIT_TOKENS = (None, None, "~ml", "~l", "~cm", "~mm", "~in", "~oz", "~kg", "~g")
 
-_GLUED_ARTICLE = re.compile(r"(?<![a-z])([ao])(\d+)\b")
+
+def _unit(match: re.Match[str]) -> str:
+    if match.group(10):
+        return match.group(10) + " ~in"
+    return f"{match.group(1)} {_UNIT_TOKENS[match.lastindex or 0]}"
+
+
+_BARE_LITRE = re.compile(r"(?<![\d~])\b(?:litro|litre|liter)\b")
+_UNIT_HINT = re.compile(r"\d\s*(?:[mlciopkg\"”“']|''|\s[mlciopkg])")
+# "kieroooo", "holaaa": three or more repeated letters are one letter ("xxxl" keeps its x's; digits stay).
+_ELONGATION = re.compile(r"([a-wyz])\1{2,}")
+# Plus sizes glued to their digit are one token ("2x", "3x"); "2xl" is "xxl". "2 x" stays a quantity.
+_DASHED_CODE = re.compile(r"(?<![a-z0-9])([a-z]{1,3})-(\d)")
+_PLUS_SIZE = re.compile(r"(?<![a-z0-9.])([2-5])x([lg])(?![a-z0-9])")
+_TOKEN = re.compile(
+    r"~[a-z]+|\d+x\d+|(?<![\d.])[1-5]x(?![a-z0-9])|[a-z]{1,3}\d+(?![\d.x])|\d+(?:\.\d+)?|[a-z]+|\?|[.!;:\n]+"
+    r"|[,#@$%/&+|]"
+)
+_GLUED = re.compile(r"^([a-z]{1,3})(\d+)$")
+_GLUED_ANY = re.compile(r"(?<![a-z])[a-z]{1,3}\d")
+_DIGIT = re.compile(r"\d")
+_EMPTY: frozenset[int] = frozenset()
 
 SENTENCE_BREAK = "|"
-
-_UNITS = {
-    "cero": 0, "zero": 0,
-    "dos": 2, "dois": 2, "duas": 2, "two": 2,
-    "tres": 3, "three": 3,
-    "cuatro": 4, "quatro": 4, "four": 4,
-    "cinco": 5, "five": 5,
-    "seis": 6, "six": 6,
-    "siete": 7, "sete": 7, "seven": 7,
-    "ocho": 8, "oito": 8, "eight": 8,
-    "nueve": 9, "nove": 9, "nine": 9,
-}  # fmt: skip
-_TEENS = {
-    "diez": 10, "dez": 10, "ten": 10,
-    "once": 11, "onze": 11, "eleven": 11,
-    "doce": 12, "doze": 12, "twelve": 12,
-    "trece": 13, "treze": 13, "thirteen": 13,
-    "catorce": 14, "catorze": 14, "quatorze": 14, "fourteen": 14,
-    "quince": 15, "quinze": 15, "fifteen": 15,
-    "dieciseis": 16, "dezesseis": 16, "dezasseis": 16, "sixteen": 16,
-    "diecisiete": 17, "dezessete": 17, "seventeen": 17,
-    "dieciocho": 18, "dezoito": 18, "eighteen": 18,
-    "diecinueve": 19, "dezenove": 19, "nineteen": 19,
-    "veintiuno": 21, "veintidos": 22, "veintitres": 23, "veinticuatro": 24, "veinticinco": 25,
-    "veintiseis": 26, "veintisiete": 27, "veintiocho": 28, "veintinueve": 29,
-}  # fmt: skip
-_TENS = {
-    "veinte": 20, "vinte": 20, "twenty": 20,
-    "treinta": 30, "trinta": 30, "thirty": 30,
-    "cuarenta": 40, "quarenta": 40, "forty": 40,
-    "cincuenta": 50, "cinquenta": 50, "fifty": 50,
-}  # fmt: skip
-_HUNDREDS = {
-    "cien": 100, "ciento": 100, "cem": 100, "cento": 100, "hundred": 100,
-    "doscientos": 200, "duzentos": 200, "trescientos": 300, "trezentos": 300,
-    "quinientos": 500, "quinhentos": 500,
-}  # fmt: skip
-# Articles read as "one" only when they count something ("una M y una G"), never as a product code.
-_ONE_AFTER_TENS = {"uno": 1, "una": 1, "um": 1, "uma": 1, "one": 1}
-_PLURAL_ARTICLES = frozenset({"os", "los", "as", "las", "the"})
-_TWO = frozenset({"dos", "dois", "duas", "two"})
-_CONNECTORS = frozenset({"y", "e", "and"})
-
-NUMBER_WORDS = frozenset(_UNITS) | frozenset(_TEENS) | frozenset(_TENS) | frozenset(_HUNDREDS)
-_NUMBER_TRIGGERS = NUMBER_WORDS | _PLURAL_ARTICLES
+LINK = "~link"
 
 
 def normalize(text: str) -> str:
     folded = text.lower().translate(_FOLD)
+    if "." in folded or "/" in folded:
+        folded = _LINK.sub(" ~link ", folded)
+    if "½" in folded:
+        folded = _HALF_GLYPH.sub(r"\1.5", folded).replace("½", " 1/2")
+    if "1/2" in folded:
+        folded = _HALF_FRACTION.sub(r"\1.5", folded)
+    if "." in folded:
+        folded = _THOUSANDS.sub(r"\1\2", folded)
+    if "," in folded:
+        folded = _DECIMAL_COMMA.sub(r"\1.\2", folded)
+    if _UNIT_HINT.search(folded):
+        folded = _UNIT.sub(_unit, folded)
+    if "litr" in folded or "liter" in folded:
+        folded = _BARE_LITRE.sub(" 1 ~l", folded)
+    if "-" in folded:
+        folded = _DASHED_CODE.sub(r"\1\2", folded)  # "C-5", "CZ-01": one code, as if glued
+    if "x" in folded:
+        folded = _PLUS_SIZE.sub(lambda m: "x" * (int(m.group(1)) - 1) + "x" + m.group(2), folded)
     return _ELONGATION.sub(r"\1", folded) if _ELONGATION.search(folded) else folded
 
 
+class Tokens(NamedTuple):
+    words: list[str]
+    glued: frozenset[int]  # letters written glued to the digits after them ("a12", "k20", "af1")
+    spoken: frozenset[int]  # numbers that were words ("tres", "doce"), not digits
+
+
 def tokenize(normalized: str) -> list[str]:
-    tokens = _TOKEN.findall(normalized)
-    if "-" in normalized:  # "B-7" and "b7" are the same code; the dash only survives inside such a token
-        tokens = [t.replace("-", "") for t in tokens]
-    if _GLUED_ARTICLE.search(normalized):  # "quero a20" is "quero a 20"; code A20 still matches "a 20"
-        tokens = _split_glued_articles(tokens)
-    if _NUMBER_TRIGGERS.isdisjoint(tokens):
-        return tokens
-    return merge_number_words(tokens)
+    return tokenize_glued(normalized).words
 
 
-def _split_glued_articles(tokens: list[str]) -> list[str]:
+def tokenize_glued(normalized: str) -> Tokens:
+    """Tokens, and the positions of letters glued to digits (a glued pair looks like a product code even when
+    the catalog has no such code) and of numbers spoken in words."""
+    tokens = [SENTENCE_BREAK if t[0] in ".!;:\n" else t for t in _TOKEN.findall(normalized)]
+    spoken: set[int] = set()
+    digits = _DIGIT.search(normalized) is not None
+    if digits or not NUMBER_WORDS.isdisjoint(tokens):
+        tokens, spoken = merge_number_words(tokens)
+    if not digits or _GLUED_ANY.search(normalized) is None:
+        return Tokens(tokens, _EMPTY, frozenset(spoken) if spoken else _EMPTY)
     out: list[str] = []
-    for token in tokens:
-        glued = _GLUED_ARTICLE.match(token)
-        out.extend(glued.groups() if glued else (token,))
-    return out
+    glued: set[int] = set()
+    moved: set[int] = set()
+    for position, token in enumerate(tokens):
+        match = _GLUED.match(token) if token[-1].isdigit() and token[0].isalpha() else None
+        if position in spoken:
+            moved.add(len(out))
+        if match:
+            glued.add(len(out))
+            out.extend(match.groups())
+        else:
+            out.append(token)
+    return Tokens(out, frozenset(glued), frozenset(moved))
 
 
-def merge_number_words(tokens: list[str]) -> list[str]:
-    """Turn spoken numbers ("treinta y ocho", "cento e tres", "twelve") into digit tokens."""
-    out: list[str] = []
-    i, n = 0, len(tokens)
-    while i < n:
-        tok = tokens[i]
-        if tok in _PLURAL_ARTICLES and i + 1 < n and tokens[i + 1] in _TWO:
-            out.append("both")  # "os dois M", "las dos en negro": the same variant for both products
-            i += 2
-            continue
-        if tok not in NUMBER_WORDS:
-            out.append(tok)
-            i += 1
-            continue
-        value, i = _read_number(tokens, i)
-        out.append(str(value))
-    return out
+def is_number(token: str) -> bool:
+    return token[0].isdigit() and token[-1].isdigit() and "x" not in token
 
 
-def _read_number(tokens: list[str], i: int) -> tuple[int, int]:
-    tok = tokens[i]
-    if tok in _HUNDREDS:
-        value = _HUNDREDS[tok]
-        rest, j = _read_below_hundred(tokens, _skip_connector(tokens, i + 1))
-        return (value + rest, j) if rest else (value, i + 1)
-    value, j = _read_below_hundred(tokens, i)
-    return value, j
-
-
-def _read_below_hundred(tokens: list[str], i: int) -> tuple[int, int]:
-    if i >= len(tokens):
-        return 0, i
-    tok = tokens[i]
-    if tok in _TEENS:
-        return _TEENS[tok], i + 1
-    if tok in _UNITS:
-        return _UNITS[tok], i + 1
-    if tok in _TENS:
-        j = _skip_connector(tokens, i + 1)
-        if j < len(tokens):
-            unit = _UNITS.get(tokens[j]) or _ONE_AFTER_TENS.get(tokens[j])
-            if unit:
-                return _TENS[tok] + unit, j + 1
-        return _TENS[tok], i + 1
-    return 0, i
-
-
-def _skip_connector(tokens: list[str], i: int) -> int:
-    return i + 1 if i < len(tokens) and tokens[i] in _CONNECTORS else i
-
-
-_STEMS: dict[str, str] = {}
-
-
-def stem(word: str) -> str:
-    """Crude es/pt/en stem so plurals and gender agree: poleras/polera/polero -> poler."""
-    found = _STEMS.get(word)
-    if found is None:
-        if len(_STEMS) > 50_000:
-            _STEMS.clear()
-        found = _STEMS[word] = _stem(word)
-    return found
-
-
-def _stem(word: str) -> str:
-    if len(word) > 3 and word[-1] == "s":
-        word = word[:-1]
-    if len(word) > 3 and word[-1] in "ao":
-        word = word[:-1]
-    return word
+def number_value(token: str) -> float:
+    return float(token)
