@@ -37,6 +37,16 @@ MESSAGE_KINDS: list[tuple[str, StrPromise, StrPromise]] = [
         gettext_lazy("It is sold out: the buyer is in line for it."),
     ),
     (
+        "swapped",
+        pgettext_lazy("message to buyers", "Swapped"),
+        gettext_lazy("The buyer changed a size or colour in a comment (“la L en vez de la M”) and the new one is reserved."),
+    ),
+    (
+        "swapped_waitlisted",
+        pgettext_lazy("message to buyers", "Swapped to the waitlist"),
+        gettext_lazy("The buyer changed a size or colour, the old one was released and the new one is sold out."),
+    ),
+    (
         "claim_rejected",
         pgettext_lazy("message to buyers", "Not reserved"),
         gettext_lazy("The claim could not be reserved (unknown code or size, or over the limit)."),
@@ -98,6 +108,7 @@ PLACEHOLDER_HELP: dict[str, StrPromise] = {
     "position": gettext_lazy("place in the waitlist"),
     "why": gettext_lazy("why it was not reserved"),
     "cart_url": gettext_lazy("the link to the cart"),
+    "replaced": gettext_lazy("what the buyer gave up, e.g. A12 S x2"),
     "product": gettext_lazy("code and name of the product"),
     "price": gettext_lazy("its price"),
     "availability": gettext_lazy("one of the two answers below: in stock or sold out"),

@@ -105,6 +105,8 @@ TEMPLATE_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "claim": REPLY_PLACEHOLDERS,
     "claim_added": REPLY_PLACEHOLDERS,
     "waitlisted": REPLY_PLACEHOLDERS,
+    "swapped": (*REPLY_PLACEHOLDERS, "replaced"),
+    "swapped_waitlisted": (*REPLY_PLACEHOLDERS, "replaced"),
     "claim_rejected": REPLY_PLACEHOLDERS,
     "promoted": REPLY_PLACEHOLDERS,
     "cancelled": REPLY_PLACEHOLDERS,

@@ -30,9 +30,11 @@ EXAMPLE_VARIANTS = "CH, M, G"
 
 
 def example_values(*, request: HttpRequest, seller: Seller, language: str) -> dict[str, object]:
-    """What the preview fills the placeholders with: a buyer Ana who claimed two A12 in size M."""
+    """What the preview fills the placeholders with: a buyer Ana who claimed two A12 in size M
+    (after two in size S, for a swap)."""
     return {
         "items": "A12 M x2",
+        "replaced": "A12 S x2",
         "minutes": seller.hold_minutes,
         "seller": seller.name,
         "buyer": "Ana",

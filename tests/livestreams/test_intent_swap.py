@@ -151,6 +151,7 @@ def test_a_swap_decided_before_it_was_stored_still_swaps(in_seller_a: Seller) ->
     live = live_with({"M": 2, "L": 2})
     claim(make_comment(live=live, external_id="c1", author="psid-ana", text="yo en M"))
     swap = make_comment(live=live, external_id="c2", author="psid-ana", text="la L en vez de la M")
+    swap.is_candidate = True  # as the ingest prefilter marks it (a non-candidate is chatter at once)
     comments_decide(schema_name="seller_a", comments=[swap])
     Comment.objects.filter(pk=swap.pk).update(
         intent=swap.intent, parse_result=swap.parse_result, decided_at=swap.decided_at, needs_review=swap.needs_review
