@@ -27,13 +27,15 @@ from dataclasses import dataclass
 import redis
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from core.crash_points import crash_point
 from core.logs import log_context
 from livestreams.streams import keys
 from livestreams.streams.connection import RedisClient, get_redis
 from livestreams.streams.events import IngestEvent
+from tenants.models import Seller
+from tenants.selectors import seller_of_schema
 
 logger = logging.getLogger(__name__)
 
@@ -248,7 +250,7 @@ class StreamConsumer:
     def _handle_batch(self, stream: str, run: list[tuple[str, dict[str, str]]]) -> bool:
         assert self.stage.batch_handler is not None
         schema = run[0][1].get("schema", "")
-        if not schema or schema == "public":
+        if not active_seller_schema(schema):
             return False
         with log_context(seller=schema, entries=len(run), first_entry_id=run[0][0]):
             try:
@@ -270,8 +272,11 @@ class StreamConsumer:
         schema = fields.get("schema", "")
         with log_context(seller=schema or None, entry_id=entry_id, **entry_log_ids(fields)):
             try:
-                if not schema or schema == "public":
-                    raise ValueError("entry carries no seller schema; refusing to run it in the public schema")
+                if not active_seller_schema(schema):
+                    raise ValueError(
+                        f"entry names schema {schema!r}, not an active seller's; refusing to run it "
+                        "(never public, the template or a suspended seller)"
+                    )
                 with schema_context(schema), transaction.atomic():
                     self.stage.handler(fields)
             except Exception:  # a failing handler must not stop the shard: the entry is retried, then dead-lettered
@@ -309,6 +314,16 @@ class StreamConsumer:
                 floor = min(floor or pending["min"], pending["min"], key=_entry_key)
             if floor and floor != "0-0":
                 self.redis.xtrim(stream, minid=floor, approximate=True)
+
+
+def active_seller_schema(schema: str) -> bool:
+    """Whether entries naming this schema may run: an active seller's schema, never public or the template."""
+    if not schema or schema in {get_public_schema_name(), settings.TENANT_BASE_SCHEMA}:
+        return False
+    try:
+        return seller_of_schema(schema).status == Seller.Status.ACTIVE
+    except Seller.DoesNotExist:
+        return False
 
 
 def entry_log_ids(fields: dict[str, str]) -> dict[str, str | int]:

@@ -324,6 +324,26 @@ def test_entry_without_a_schema_never_runs_in_public(seller_a: Seller, settings:
     assert get_redis().xpending(stream, "claims")["pending"] == 1  # refused, left for retry and dead letters
 
 
+def test_entries_of_the_template_schema_or_a_suspended_seller_never_run(seller_a: Seller, settings: Any) -> None:
+    settings.STREAM_VISIBILITY_TIMEOUT = 60
+    with schema_context("seller_a"):
+        make_live(page_external_id=page_of(seller_a))
+    accept(seller_a, [comment(seller_a, 1)])
+    stream = claims_stream("seller_a")
+    (_entry_id, fields), *_ = get_redis().xrange(stream)
+    get_redis().xadd(claims_stream("tenant_template"), {**fields, "schema": "tenant_template"})
+    Seller.objects.filter(pk=seller_a.pk).update(status=Seller.Status.SUSPENDED)
+    settings.SELLER_CACHE_SECONDS = 0
+
+    drain(rounds=3)
+
+    with schema_context("tenant_template"):
+        assert not Comment.objects.exists()
+    with schema_context("seller_a"):
+        assert not Comment.objects.exists()
+    assert get_redis().xpending(stream, "claims")["pending"] == 1  # refused, left for retry and dead letters
+
+
 def test_a_shard_is_owned_by_one_consumer_at_a_time(seller_a: Seller, settings: Any) -> None:
     settings.STREAM_SHARD_LEASE = 0.3  # leases are renewed, and shards rebalanced, every lease / 3
     first = StreamConsumer(get_stage("claims"), consumer_name="first", block_ms=10)
