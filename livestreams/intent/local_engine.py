@@ -40,6 +40,8 @@ _NOT_A_VERB = FILLERS - {"das", "da", "va", "dale", "pega", "separa", "llevo", "
 _HYPOTHETICAL = re.compile(r"(?<![a-z])(?:compraria\w*|would buy|i d buy|id buy|compraria)(?![a-z])")
 _ABOUT_OTHERS_CLAIMS = frozenset({"quiere", "quer", "wants", "quieren", "querem", "want", "pidio", "pidiendo"})
 _PURPOSE = frozenset({"para", "pa", "pra", "pro", "for", "porque", "because", "pq"})
+# "muy alto para mí", "too big for me", "grande demais pra mim": a judgement of fit, not a claim.
+_TOO_MUCH = words("muy mui demasiado demasiada demasiados demasiadas muito mto demais too tan tao so bastante medio")
 _COPULAS = words(
     "ya se son estan es esta quedo quedaron llego llegaron tiene tienen sao estao e eram foi foram were are "
     "is was broke se dañaron"
@@ -337,12 +339,22 @@ class _Comment:
             if tok in POSSESSIVE_CLAIMS or after_for or for_me or guarani:
                 if tok == "mbae" and not guarani:
                     continue
+                if (after_for or for_me) and self.judges_fit(i - 1):
+                    continue  # "muy alto para mí", "too big for me", "grande demais pra mim"
                 nxt = tokens[i + 1] if i + 1 < len(tokens) else None
                 if nxt in _COPULAS and i > 0 and tokens[i - 1] in ("los", "las", "el", "la", "os", "as", "o", "a"):
                     continue  # "los míos ya se dañaron": a statement about one's own things
                 if nxt is None or (self.not_a_noun(nxt) and stem(nxt) not in self.index.names):
                     return True  # "mío", "minha!!! tam G"; not "meu gato ia amar"
         return False
+
+    def judges_fit(self, preposition: int) -> bool:
+        """'muy alto para mí', 'too big for me', 'grande demais pra mim': the words before "para mí" say how
+        something fits ("too ..."), not that the viewer takes it."""
+        tokens = self.tokens
+        before = tokens[preposition - 1] if preposition >= 1 else ""
+        two_before = tokens[preposition - 2] if preposition >= 2 else ""
+        return before in _TOO_MUCH or (two_before in _TOO_MUCH and before.isalpha() and not self.not_a_noun(before))
 
     def not_a_noun(self, token: str) -> bool:
         index = self.index

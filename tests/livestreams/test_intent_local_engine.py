@@ -173,6 +173,9 @@ OTHERS = [
     ("us", "12", "the 12 looks amazing on you!"),
     ("us", "12", "i want one but im broke till friday 😭"),
     ("us", "12", "❤️❤️❤️"),
+    ("mx", "A12", "esa blusa es muy corta para mí jaja"),
+    ("us", "12", "that dress is too long for me lol"),
+    ("br", "102", "o vestido é longo demais pra mim kkk"),
 ]
 
 
