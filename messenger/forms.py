@@ -39,7 +39,9 @@ MESSAGE_KINDS: list[tuple[str, StrPromise, StrPromise]] = [
     (
         "swapped",
         pgettext_lazy("message to buyers", "Swapped"),
-        gettext_lazy("The buyer changed a size or colour in a comment (“la L en vez de la M”) and the new one is reserved."),
+        gettext_lazy(
+            "The buyer changed a size or colour in a comment (“la L en vez de la M”) and the new one is reserved."
+        ),
     ),
     (
         "swapped_waitlisted",
