@@ -41,6 +41,7 @@ _HYPOTHETICAL = re.compile(r"(?<![a-z])(?:compraria\w*|would buy|i d buy|id buy|
 _ABOUT_OTHERS_CLAIMS = frozenset({"quiere", "quer", "wants", "quieren", "querem", "want", "pidio", "pidiendo"})
 _PURPOSE = frozenset({"para", "pa", "pra", "pro", "for", "porque", "because", "pq"})
 # "muy alto para mí", "too big for me", "grande demais pra mim": a judgement of fit, not a claim.
+_FIT_PREPOSITIONS = frozenset({"pa", "para", "pra", "for"})
 _TOO_MUCH = words("muy mui demasiado demasiada demasiados demasiadas muito mto demais too tan tao so bastante medio")
 _COPULAS = words(
     "ya se son estan es esta quedo quedaron llego llegaron tiene tienen sao estao e eram foi foram were are "
@@ -194,6 +195,8 @@ class _Comment:
             return self.question_or_reservation(starts_question)
         if "PAST" in signals and not self.claim_verb:
             return _itemless("other", 0.85 if not self.strong else 0.7)
+        if not self.claim_verb and self.judges_fit_for_self():
+            return _itemless("other", 0.8)  # "muito pequeno pra mim esse cropped": how it fits, not a claim
         reading = self.reading()
         residual = self.residual_words(reading)
         praise = praise and not self.praise_words <= reading.consumed  # "love spell" is a variant, not praise
@@ -348,13 +351,20 @@ class _Comment:
                     return True  # "mío", "minha!!! tam G"; not "meu gato ia amar"
         return False
 
+    def judges_fit_for_self(self) -> bool:
+        tokens = self.tokens
+        return any(
+            tok in ("mi", "mim", "me") and i >= 1 and tokens[i - 1] in _FIT_PREPOSITIONS and self.judges_fit(i - 1)
+            for i, tok in enumerate(tokens)
+        )
+
     def judges_fit(self, preposition: int) -> bool:
         """'muy alto para mí', 'too big for me', 'grande demais pra mim': the words before "para mí" say how
         something fits ("too ..."), not that the viewer takes it."""
         tokens = self.tokens
         before = tokens[preposition - 1] if preposition >= 1 else ""
         two_before = tokens[preposition - 2] if preposition >= 2 else ""
-        return before in _TOO_MUCH or (two_before in _TOO_MUCH and before.isalpha() and not self.not_a_noun(before))
+        return before in _TOO_MUCH or (two_before in _TOO_MUCH and before.isalpha())
 
     def not_a_noun(self, token: str) -> bool:
         index = self.index

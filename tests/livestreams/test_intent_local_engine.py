@@ -176,6 +176,8 @@ OTHERS = [
     ("mx", "A12", "esa blusa es muy corta para mí jaja"),
     ("us", "12", "that dress is too long for me lol"),
     ("br", "102", "o vestido é longo demais pra mim kkk"),
+    ("mx", "A12", "esa blusa está muy grande para mí"),
+    ("br", "101", "muito pequeno pra mim esse cropped"),
 ]
 
 
