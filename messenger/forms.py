@@ -70,6 +70,13 @@ MESSAGE_KINDS: list[tuple[str, StrPromise, StrPromise]] = [
     ),
     ("paid", pgettext_lazy("message to buyers", "Paid"), gettext_lazy("The payment arrived.")),
     (
+        "refund_due",
+        pgettext_lazy("message to buyers", "Payment to refund"),
+        gettext_lazy(
+            "A payment arrived after the hold ended and its units were gone: the order is flagged for a refund."
+        ),
+    ),
+    (
         "question",
         pgettext_lazy("message to buyers", "Price and stock answer"),
         gettext_lazy("The answer to a question about price or stock, when automatic answers are on."),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str, parse_database_url
@@ -38,6 +39,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "channels",
+    "axes",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -74,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so its lockout page is rendered in the visitor's language (LocaleMiddleware has run).
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -186,6 +190,24 @@ MESSENGER_BACKEND = env_choice("MESSENGER_BACKEND", "outbox", ("outbox", "graph"
 META_GRAPH_URL = env_str("META_GRAPH_URL", "https://graph.facebook.com")
 META_GRAPH_VERSION = env_str("META_GRAPH_VERSION", "v25.0")
 META_GRAPH_TIMEOUT_SECONDS = float(env_str("META_GRAPH_TIMEOUT_SECONDS", "10"))
+
+# Login throttling (django-axes) on every login form: the seller dashboard, the seller admin and the platform
+# admin. Failures are counted in the cache, whose keys carry the schema (django_tenants.cache.make_key), so the
+# same e-mail on two sellers' hosts is two accounts, as the users of each schema are. A (username, client IP)
+# pair is locked out after AXES_FAILURE_LIMIT wrong passwords for LOGIN_LOCKOUT_SECONDS; the right password
+# does not log in meanwhile. The client IP is REMOTE_ADDR: behind a proxy, `make serve` (uvicorn
+# --proxy-headers) sets it from X-Forwarded-For.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "core.http.login_locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner at start-up (commands print one line on error); failures and lockouts still log
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
