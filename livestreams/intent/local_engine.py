@@ -420,7 +420,7 @@ def _item_confidence(reading: Reading, items: tuple[ClaimItem, ...]) -> float:
     if reading.unresolved or reading.unresolved_variant:
         return 0.55  # a product or a variant the catalog does not have: ask the seller or the model
     if any(item.qty > 20 for item in items):
-        return 0.6  # an absurd quantity is registered as stated, but worth a second look
+        return 0.55  # an absurd quantity is registered as stated, but below the threshold: a second look
     return _margin_confidence(reading)
 
 
