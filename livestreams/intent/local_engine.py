@@ -31,6 +31,9 @@ _CORRECTION = re.compile(
 )
 _CONDITIONAL_PRONOUNS = frozenset({"me", "te", "lo", "la", "los", "las", "le", "les", "nos", "you", "it", "they"})
 _PT_FUTURE_SUBJUNCTIVE = frozenset({"tiver", "for", "vier", "der", "fizer", "puder", "quiser", "tem", "houver"})
+# "si puedes apártame la M", "se puder separa a G", "if possible i'll take the M": politeness, not a condition,
+# when a claim (or a pause) follows; "si puedes traerla en verde me la llevo" stays a condition.
+_POLITE_CONDITIONS = words("puedes puede pueden podes podeis puder puderes possivel posible possible can could")
 _NOT_CONDITIONAL_AFTER_SI = frozenset({"o", ",", "|", "?", "porfa", "claro", "senora", "senor", "gracias", "se"})
 _CLAIM_VERBS_AFTER_SI = re.compile(
     r"^(?:quiero|kiero|la quiero|lo quiero|me lo llevo|me la llevo|porfa|compro|lo compro|la compro|la llevo|"
@@ -314,6 +317,8 @@ class _Comment:
             nxt = tokens[j] if j < len(tokens) else None
             if nxt is None or not nxt.isalpha():
                 continue
+            if nxt in _POLITE_CONDITIONS and self.claim_follows(j + 1):
+                continue
             if tok == "if":
                 return True
             if tok == "se":
@@ -329,6 +334,16 @@ class _Comment:
             if j + 1 < len(tokens) or self.strong:
                 return True
         return False
+
+    def claim_follows(self, start: int) -> bool:
+        """A claim word, or a pause before one, comes right after `start` (pronouns skipped)."""
+        tokens = self.tokens
+        k = start
+        while k < len(tokens) and (tokens[k] in _CONDITIONAL_PRONOUNS or tokens[k] == "se"):
+            k += 1
+        if k < len(tokens) and tokens[k] in (",", SENTENCE_BREAK):
+            k += 1
+        return k in self.claim_words
 
     def possessive_claim(self) -> bool:
         """'mio', 'bolsa bege minha', 'pa mi' claim; 'meu pedido', 'pra minha mae', 'para mi hija' do not."""

@@ -112,6 +112,10 @@ PURCHASES: list[tuple[str, str | None, str, list[Item]]] = [
     # a reservation phrased as a question is still a claim
     ("mx", "A12", "me la apartas en XG?", [("A12", "XG", 1)]),
     ("us", "20", "can i switch my 11 from M to L?", [("11", "L", 1)]),
+    # "if you can" / "se puder" before a claim is politeness, not a condition
+    ("mx", "A12", "si puedes me apartas la falda negra", [("A13", "negro", 1)]),
+    ("br", "101", "se puder separa a M pra mim", [("101", "M", 1)]),
+    ("us", "11", "if possible i'll take the tank in M", [("11", "M", 1)]),
 ]
 
 
@@ -135,6 +139,8 @@ QUESTIONS = [
     ("us", "11", "does it run small?"),
     ("us", "11", "I want to see 12 again"),
     ("us", "11", "what colors does the sweatshirt come in?"),
+    ("mx", "A12", "si puedes traerla en verde me la llevo"),
+    ("br", "101", "se puder fazer em GG eu levo"),
 ]
 
 
