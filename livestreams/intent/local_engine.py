@@ -29,6 +29,11 @@ _CORRECTION = re.compile(
     r"(?<![a-z])(?:errei|me equivoque|me equivoco|equivoque|perdon|perdona|sorry|desculpa|i meant|quise decir|"
     r"quis dizer|oops|corrijo|me confundi)(?![a-z])"
 )
+# "mejor la G", "ay no, mejor en G", "actually L", "na verdade a G": a clause that opens with "rather" corrects.
+_PREFERENCE = re.compile(
+    r"(?:^|[|,] )(?:(?:ay|ah|oh|uy|ops|oops|no|nao|mm|hmm) (?:, )?)*"
+    r"(?:mejor|melhor|better|actually|na verdade|en realidad|mas bien)(?![a-z])(?! que)"
+)
 _CONDITIONAL_PRONOUNS = frozenset({"me", "te", "lo", "la", "los", "las", "le", "les", "nos", "you", "it", "they"})
 _PT_FUTURE_SUBJUNCTIVE = frozenset({"tiver", "for", "vier", "der", "fizer", "puder", "quiser", "tem", "houver"})
 # "si puedes apártame la M", "se puder separa a G", "if possible i'll take the M": politeness, not a condition,
@@ -169,7 +174,7 @@ class _Comment:
         swap = self.swap_signal()
         if "CANCEL" in signals and not swap:
             return self.cancel()
-        correction = not self.asks and _CORRECTION.search(self.joined) is not None
+        correction = not self.asks and self.corrects()
         if swap or correction:
             reading = self.reading()
             named_variant = any(item.variant is not None for item in reading.items)
@@ -286,11 +291,14 @@ class _Comment:
             return _itemless("purchase", 0.5)  # nothing on camera, nothing named
         confidence = min(confidence, _item_confidence(reading, items))
         replaces = reading.replaced
-        if not replaces and _CORRECTION.search(self.joined) and (reading.negated or self.index.featured):
+        if not replaces and self.corrects() and (reading.negated or self.index.featured):
             # "perdón, era la L": the buyer's earlier variant of the same product is what this replaces
             replaces = tuple(ClaimItem(code=i.code, variant=None, qty=i.qty) for i in items if i.variant)
         replaces = tuple(r for r in replaces if (r.code, r.variant) not in {(i.code, i.variant) for i in items})
         return IntentResult(intent="purchase", items=items, confidence=confidence, replaces=replaces)
+
+    def corrects(self) -> bool:
+        return _CORRECTION.search(self.joined) is not None or _PREFERENCE.search(self.joined) is not None
 
     # --- signals the regexes cannot see -------------------------------------------------------------------------
     def swap_signal(self) -> bool:
