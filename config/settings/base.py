@@ -43,6 +43,8 @@ SHARED_APPS = [
     "channels",
     "axes",
     "csp",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -53,6 +55,7 @@ TENANT_APPS = [
     "livestreams",
     "payments",
     "messenger",
+    "api",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -260,6 +263,18 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# The public API's OpenAPI 3 schema (/api/v1/schema/) and its Swagger UI (/api/v1/docs/, from the sidecar's files).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LiveStreamSell AI seller API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": "A seller's catalog and stock. Authorization: Bearer <API key from Settings → API keys>.",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -55,6 +55,7 @@ def assert_page_follows_its_policy(response: TestResponse) -> None:
         "/orders/",
         "/settings/",
         "/settings/messages/",
+        "/settings/api-keys/",
     ],
 )
 def test_every_dashboard_page_carries_the_policy_and_its_inline_code_the_nonce(owner_client: Client, path: str) -> None:

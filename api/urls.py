@@ -1,0 +1,24 @@
+"""/api/v1/ on a seller's host: the resources, the OpenAPI schema and its docs page (Swagger UI, served from
+drf-spectacular-sidecar's copy, so it works offline)."""
+
+from __future__ import annotations
+
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from api import apis
+
+urlpatterns = [
+    path("products/", apis.ProductListApi.as_view(), name="api_products"),
+    path("products/<str:code>/", apis.ProductDetailApi.as_view(), name="api_product"),
+    path("variants/<int:variant_id>/stock-adjustments/", apis.StockAdjustApi.as_view(), name="api_stock_adjust"),
+    path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    # Swagger UI's page has an inline <style> (its script is a file: the split view serves it at ?script=).
+    path(
+        "docs/",
+        csp_replace({"style-src": [SELF, UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="api_schema")),
+        name="api_docs",
+    ),
+]

@@ -1,0 +1,138 @@
+"""The public API v1 on a seller's host: API keys (hashed, scoped, revocable), products with cursor pagination,
+stock adjustments with a reason, the OpenAPI schema and its docs page."""
+
+from __future__ import annotations
+
+import json
+
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from api.models import ApiKey
+from api.services import api_key_create, api_key_hash, api_key_revoke
+from inventory.models import StockMovement, Variant
+from tenants.models import Seller
+from tests.factories import make_product
+
+HOST_A, HOST_B = "seller-a.localhost", "seller-b.localhost"
+
+
+def key_of(seller: Seller, *, scope: str) -> str:
+    with schema_context(seller.schema_name):
+        return api_key_create(name="ERP", scope=scope, created_by="owner@test").plaintext
+
+
+def api(host: str, key: str) -> Client:
+    return Client(HTTP_HOST=host, HTTP_AUTHORIZATION=f"Bearer {key}")
+
+
+def test_a_key_is_stored_only_as_its_hash(seller_a: Seller) -> None:
+    with schema_context(seller_a.schema_name):
+        created = api_key_create(name="Shop", scope="read", created_by="owner@test")
+        stored = ApiKey.objects.get(pk=created.api_key.pk)
+        every_column = json.dumps(list(ApiKey.objects.values()), default=str)
+
+    assert created.plaintext.startswith("lss_") and len(created.plaintext) > 40
+    assert stored.key_hash == api_key_hash(created.plaintext)
+    assert created.plaintext not in every_column
+
+
+def test_products_are_listed_page_by_page_with_a_cursor(seller_a: Seller) -> None:
+    with schema_context(seller_a.schema_name):
+        for n in range(5):
+            make_product(code=f"P{n}", name=f"Producto {n}", variants={"M": n})
+    client = api(HOST_A, key_of(seller_a, scope="read"))
+
+    first = client.get("/api/v1/products/?page_size=2").json()
+    second = client.get(first["next"]).json()
+    rest = client.get(second["next"]).json()
+
+    codes = [p["code"] for page in (first, second, rest) for p in page["results"]]
+    assert codes == ["P0", "P1", "P2", "P3", "P4"]
+    assert rest["next"] is None
+    assert first["results"][1]["variants"] == [
+        {
+            "id": first["results"][1]["variants"][0]["id"],
+            "label": "M",
+            "sku": "P1-M",
+            "stock_on_hand": 1,
+            "reserved": 0,
+            "available": 1,
+        }
+    ]
+
+
+def test_another_sellers_key_opens_nothing_here(seller_a: Seller, seller_b: Seller) -> None:
+    with schema_context(seller_a.schema_name):
+        make_product(code="A1", variants={"M": 1})
+    key_b = key_of(seller_b, scope="write")
+
+    response = api(HOST_A, key_b).get("/api/v1/products/")
+
+    assert response.status_code == 401
+    assert "A1" not in response.content.decode()
+    assert api(HOST_B, key_b).get("/api/v1/products/").status_code == 200
+
+
+def test_no_key_a_wrong_key_and_a_revoked_key_are_refused(seller_a: Seller) -> None:
+    key = key_of(seller_a, scope="read")
+    with schema_context(seller_a.schema_name):
+        assert api_key_revoke(api_key_id=ApiKey.objects.get(key_hash=api_key_hash(key)).pk)
+
+    assert Client(HTTP_HOST=HOST_A).get("/api/v1/products/").status_code == 401
+    assert api(HOST_A, "lss_not-a-key").get("/api/v1/products/").status_code == 401
+    revoked = api(HOST_A, key).get("/api/v1/products/")
+    assert revoked.status_code == 401
+    assert revoked.json()["detail"] == "Unknown or revoked API key."
+
+
+def test_a_read_key_cannot_adjust_stock_and_a_write_key_can_with_its_reason(seller_a: Seller) -> None:
+    with schema_context(seller_a.schema_name):
+        variant = make_product(code="A12", variants={"M": 2}).variants.get()
+    path = f"/api/v1/variants/{variant.pk}/stock-adjustments/"
+    body = {"on_hand_delta": 3, "reason": "delivery from the workshop"}
+
+    refused = api(HOST_A, key_of(seller_a, scope="read")).post(path, body, content_type="application/json")
+    done = api(HOST_A, key_of(seller_a, scope="write")).post(path, body, content_type="application/json")
+
+    assert refused.status_code == 403
+    assert done.status_code == 200, done.content
+    assert done.json()["stock_on_hand"] == 5
+    with schema_context(seller_a.schema_name):
+        assert Variant.objects.get(pk=variant.pk).stock_on_hand == 5
+        movement = StockMovement.objects.filter(variant_id=variant.pk).latest("id")
+        assert (movement.on_hand_delta, movement.note, movement.actor) == (3, "delivery from the workshop", "api:ERP")
+
+
+def test_removing_more_than_is_free_is_a_clear_400_and_changes_nothing(seller_a: Seller) -> None:
+    with schema_context(seller_a.schema_name):
+        variant = make_product(code="A12", variants={"M": 2}).variants.get()
+    response = api(HOST_A, key_of(seller_a, scope="write")).post(
+        f"/api/v1/variants/{variant.pk}/stock-adjustments/",
+        {"on_hand_delta": -5, "reason": "count"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert "Cannot remove 5" in response.json()["on_hand_delta"]
+    with schema_context(seller_a.schema_name):
+        assert Variant.objects.get(pk=variant.pk).stock_on_hand == 2
+
+
+def test_the_schema_is_openapi_3_with_every_operation_and_the_docs_page_works_offline(seller_a: Seller) -> None:
+    client = Client(HTTP_HOST=HOST_A)
+
+    schema = client.get("/api/v1/schema/?format=json")
+    docs = client.get("/api/v1/docs/")
+
+    assert schema.status_code == 200
+    document = json.loads(schema.content)
+    assert document["openapi"].startswith("3.")
+    assert set(document["paths"]) == {
+        "/api/v1/products/",
+        "/api/v1/products/{code}/",
+        "/api/v1/variants/{variant_id}/stock-adjustments/",
+    }
+    assert docs.status_code == 200
+    assert "swagger-ui" in docs.content.decode()
+    assert "//" not in docs.content.decode().split("swagger-ui-bundle.js")[0].rsplit('src="', 1)[-1]
