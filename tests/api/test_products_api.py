@@ -7,6 +7,7 @@ import json
 
 from django.test import Client
 from django_tenants.utils import schema_context
+from drf_spectacular.validation import validate_schema
 
 from api.models import ApiKey
 from api.services import api_key_create, api_key_hash, api_key_revoke
@@ -128,6 +129,7 @@ def test_the_schema_is_openapi_3_with_every_operation_and_the_docs_page_works_of
     assert schema.status_code == 200
     document = json.loads(schema.content)
     assert document["openapi"].startswith("3.")
+    validate_schema(document)  # against the OpenAPI 3 JSON Schema drf-spectacular ships; raises when invalid
     assert set(document["paths"]) == {
         "/api/v1/products/",
         "/api/v1/products/{code}/",
