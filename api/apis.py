@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from api.authentication import ApiClient, ApiKeyAuthentication, StaffSessionAuthentication
 from api.permissions import ApiScope
+from api.throttles import ApiCallerRateThrottle
 from inventory.models import Product, Variant
 from inventory.selectors import product_get_by_code, product_list
 from inventory.services import StockError, stock_adjust
@@ -47,6 +48,7 @@ class ApiV1(APIView):
 
     authentication_classes = [ApiKeyAuthentication, StaffSessionAuthentication]
     permission_classes = [ApiScope]
+    throttle_classes = [ApiCallerRateThrottle]
 
 
 class ByIdCursor(CursorPagination):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str, parse_database_url
 from core.logs import logging_settings
@@ -265,6 +267,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# Requests each API key (or staff session) may make to /api/v1/ per period; over it the API answers 429.
+API_RATE_PER_KEY = env_str("API_RATE_PER_KEY", "600/min")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", API_RATE_PER_KEY):
+    raise ImproperlyConfigured(f"API_RATE_PER_KEY={API_RATE_PER_KEY!r}: write requests/period, e.g. 600/min")
 # The public API's OpenAPI 3 schema (/api/v1/schema/) and its Swagger UI (/api/v1/docs/, from the sidecar's files).
 SPECTACULAR_SETTINGS = {
     "TITLE": "LiveStreamSell AI seller API",

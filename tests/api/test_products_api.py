@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from django.test import Client
+from django.test import Client, override_settings
 from django_tenants.utils import schema_context
 from drf_spectacular.validation import validate_schema
 
@@ -138,3 +138,16 @@ def test_the_schema_is_openapi_3_with_every_operation_and_the_docs_page_works_of
     assert docs.status_code == 200
     assert "swagger-ui" in docs.content.decode()
     assert "//" not in docs.content.decode().split("swagger-ui-bundle.js")[0].rsplit('src="', 1)[-1]
+
+
+@override_settings(API_RATE_PER_KEY="3/min")
+def test_a_key_over_its_rate_gets_429_with_retry_after_and_other_keys_go_on(seller_a: Seller) -> None:
+    busy, calm = api(HOST_A, key_of(seller_a, scope="read")), api(HOST_A, key_of(seller_a, scope="read"))
+
+    statuses = [busy.get("/api/v1/products/").status_code for _ in range(4)]
+    refused = busy.get("/api/v1/products/")
+
+    assert statuses == [200, 200, 200, 429]
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert calm.get("/api/v1/products/").status_code == 200
