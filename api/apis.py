@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.authentication import ApiClient, ApiKeyAuthentication, StaffSessionAuthentication
+from api.idempotency import idempotent
 from api.permissions import ApiScope
 from api.throttles import ApiCallerRateThrottle
 from inventory.models import Product, Variant
@@ -90,7 +91,19 @@ class StockAdjustApi(ApiV1):
         on_hand_delta = serializers.IntegerField(help_text="Units to add (positive) or remove (negative); not 0.")
         reason = serializers.CharField(max_length=200, help_text="Why, kept in the stock movement.")
 
-    @extend_schema(request=Input, responses=VariantOutput)
+    @extend_schema(
+        request=Input,
+        responses=VariantOutput,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Retry-safe: the same key and body again returns the first answer and changes nothing.",
+            )
+        ],
+    )
+    @idempotent
     def post(self, request: Request, variant_id: int) -> Response:
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)

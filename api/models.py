@@ -31,3 +31,23 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…, {self.scope})"
+
+
+class IdempotentRequest(models.Model):
+    """A POST made with an Idempotency-Key, and the answer it got: a retry with the same key gets that answer
+    again instead of doing it twice. Written in the transaction of the change it answers."""
+
+    caller = models.CharField(max_length=64, help_text="key:<api key id> or user:<user id>")
+    idempotency_key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and JSON body.")
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["caller", "idempotency_key"], name="api_idempotency_key_unique_per_caller")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.caller} {self.idempotency_key} → {self.status_code}"

@@ -151,3 +151,28 @@ def test_a_key_over_its_rate_gets_429_with_retry_after_and_other_keys_go_on(sell
     assert refused.status_code == 429
     assert 0 < int(refused["Retry-After"]) <= 60
     assert calm.get("/api/v1/products/").status_code == 200
+
+
+def test_a_post_replayed_with_its_idempotency_key_returns_the_first_answer_and_changes_nothing(
+    seller_a: Seller,
+) -> None:
+    with schema_context(seller_a.schema_name):
+        variant = make_product(code="A12", variants={"M": 2}).variants.get()
+    client = api(HOST_A, key_of(seller_a, scope="write"))
+    path = f"/api/v1/variants/{variant.pk}/stock-adjustments/"
+    body = {"on_hand_delta": 3, "reason": "delivery 1001"}
+
+    first = client.post(path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="delivery-1001")
+    again = client.post(path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="delivery-1001")
+    other_body = client.post(
+        path, {**body, "on_hand_delta": 4}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="delivery-1001"
+    )
+    new_key = client.post(path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="delivery-1002")
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert other_body.status_code == 422
+    assert new_key.json()["stock_on_hand"] == 8
+    with schema_context(seller_a.schema_name):
+        assert Variant.objects.get(pk=variant.pk).stock_on_hand == 8
+        assert StockMovement.objects.filter(variant_id=variant.pk, note="delivery 1001").count() == 2
