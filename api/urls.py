@@ -8,12 +8,17 @@ from csp.decorators import csp_replace
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api import apis
+from api import apis, lives
 
 urlpatterns = [
     path("products/", apis.ProductListApi.as_view(), name="api_products"),
     path("products/<str:code>/", apis.ProductDetailApi.as_view(), name="api_product"),
     path("variants/<int:variant_id>/stock-adjustments/", apis.StockAdjustApi.as_view(), name="api_stock_adjust"),
+    path("lives/", lives.LiveListApi.as_view(), name="api_lives"),
+    path("lives/<int:live_id>/", lives.LiveDetailApi.as_view(), name="api_live"),
+    path("lives/<int:live_id>/start/", lives.LiveStartApi.as_view(), name="api_live_start"),
+    path("lives/<int:live_id>/end/", lives.LiveEndApi.as_view(), name="api_live_end"),
+    path("lives/<int:live_id>/featured-product/", lives.LiveFeaturedApi.as_view(), name="api_live_featured"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # Swagger UI's page has an inline <style> (its script is a file: the split view serves it at ?script=).
     path(

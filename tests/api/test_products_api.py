@@ -131,6 +131,11 @@ def test_the_schema_is_openapi_3_with_every_operation_and_the_docs_page_works_of
     assert document["openapi"].startswith("3.")
     validate_schema(document)  # against the OpenAPI 3 JSON Schema drf-spectacular ships; raises when invalid
     assert set(document["paths"]) == {
+        "/api/v1/lives/",
+        "/api/v1/lives/{live_id}/",
+        "/api/v1/lives/{live_id}/start/",
+        "/api/v1/lives/{live_id}/end/",
+        "/api/v1/lives/{live_id}/featured-product/",
         "/api/v1/products/",
         "/api/v1/products/{code}/",
         "/api/v1/variants/{variant_id}/stock-adjustments/",
