@@ -3,13 +3,14 @@ render). Errors are DRF's JSON ({"detail": …}); lists are cursor-paginated."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -19,6 +20,7 @@ from rest_framework.views import APIView
 from api.authentication import ApiClient, ApiKeyAuthentication, StaffSessionAuthentication
 from api.idempotency import idempotent
 from api.permissions import ApiScope
+from api.problems import problem_details
 from api.throttles import ApiCallerRateThrottle
 from inventory.models import Product, Variant
 from inventory.selectors import product_get_by_code, product_list
@@ -51,6 +53,9 @@ class ApiV1(APIView):
     permission_classes = [ApiScope]
     throttle_classes = [ApiCallerRateThrottle]
 
+    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
+        return problem_details
+
 
 class ByIdCursor(CursorPagination):
     ordering = "id"
@@ -80,7 +85,7 @@ class ProductDetailApi(ApiV1):
     def get(self, request: Request, code: str) -> Response:
         product = product_get_by_code(code=code)
         if product is None:
-            return Response({"detail": f"No product with code {code!r}."}, status=status.HTTP_404_NOT_FOUND)
+            raise NotFound(f"No product with code {code!r}.")
         return Response(ProductOutput(product).data)
 
 

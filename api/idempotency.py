@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from api.authentication import ApiClient
 from api.models import IdempotentRequest
+from api.problems import IdempotencyKeyReused
 
 Handler = Callable[..., Response]
 
@@ -28,10 +29,7 @@ def _caller(request: Request) -> str:
 
 def _replay(record: IdempotentRequest, fingerprint: str) -> Response:
     if record.request_fingerprint != fingerprint:
-        return Response(
-            {"detail": "This Idempotency-Key was used for a different request: use a new key for a new request."},
-            status=422,
-        )
+        raise IdempotencyKeyReused
     return Response(record.response_body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
 
 

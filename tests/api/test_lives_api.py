@@ -41,7 +41,7 @@ def test_a_write_key_starts_a_live_features_a_product_and_ends_it(seller_a: Sell
     assert [row["id"] for row in scheduled] == [live.pk]
     assert started.status_code == 200 and started.json()["status"] == "live"
     assert featured.json()["featured_product_code"] == "B7"
-    assert unknown.status_code == 400 and "Z9" in unknown.json()["product_code"]
+    assert unknown.status_code == 400 and "Z9" in str(unknown.json()["errors"]["product_code"])
     assert ended.json()["status"] == "ended" and ended.json()["ended_at"]
     assert restart.status_code == 400
     with schema_context(seller_a.schema_name):

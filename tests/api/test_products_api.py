@@ -115,7 +115,10 @@ def test_removing_more_than_is_free_is_a_clear_400_and_changes_nothing(seller_a:
     )
 
     assert response.status_code == 400
-    assert "Cannot remove 5" in response.json()["on_hand_delta"]
+    problem = response.json()
+    assert response["Content-Type"] == "application/problem+json"
+    assert (problem["type"], problem["title"], problem["status"]) == ("about:blank", "Bad Request", 400)
+    assert "Cannot remove 5" in problem["errors"]["on_hand_delta"]
     with schema_context(seller_a.schema_name):
         assert Variant.objects.get(pk=variant.pk).stock_on_hand == 2
 
@@ -181,3 +184,19 @@ def test_a_post_replayed_with_its_idempotency_key_returns_the_first_answer_and_c
     with schema_context(seller_a.schema_name):
         assert Variant.objects.get(pk=variant.pk).stock_on_hand == 8
         assert StockMovement.objects.filter(variant_id=variant.pk, note="delivery 1001").count() == 2
+
+
+def test_errors_are_rfc_9457_problem_details(seller_a: Seller) -> None:
+    client = api(HOST_A, key_of(seller_a, scope="read"))
+
+    missing = client.get("/api/v1/products/NOPE/")
+    unauthenticated = Client(HTTP_HOST=HOST_A).get("/api/v1/products/")
+    read_only = client.post("/api/v1/variants/1/stock-adjustments/", {}, content_type="application/json")
+
+    for response, status in ((missing, 404), (unauthenticated, 401), (read_only, 403)):
+        assert response.status_code == status
+        assert response["Content-Type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["status"] == status and problem["type"] == "about:blank" and problem["title"]
+        assert problem["detail"]
+    assert missing.json()["detail"] == "No product with code 'NOPE'."
