@@ -92,12 +92,12 @@ class ProductDetailApi(ApiV1):
 class StockAdjustApi(ApiV1):
     """Add (positive) or remove (negative) units on hand of one variant, with the reason kept in its movement."""
 
-    class Input(serializers.Serializer[Any]):
+    class StockAdjustmentInput(serializers.Serializer[Any]):
         on_hand_delta = serializers.IntegerField(help_text="Units to add (positive) or remove (negative); not 0.")
         reason = serializers.CharField(max_length=200, help_text="Why, kept in the stock movement.")
 
     @extend_schema(
-        request=Input,
+        request=StockAdjustmentInput,
         responses=VariantOutput,
         parameters=[
             OpenApiParameter(
@@ -110,7 +110,7 @@ class StockAdjustApi(ApiV1):
     )
     @idempotent
     def post(self, request: Request, variant_id: int) -> Response:
-        data = self.Input(data=request.data)
+        data = self.StockAdjustmentInput(data=request.data)
         data.is_valid(raise_exception=True)
         get_object_or_404(Variant, pk=variant_id)
         user = request.user

@@ -91,12 +91,12 @@ class LiveEndApi(ApiV1):
 class LiveFeaturedApi(ApiV1):
     """Set the product on camera by its code, or `null` for none."""
 
-    class Input(serializers.Serializer[Any]):
+    class FeaturedProductInput(serializers.Serializer[Any]):
         product_code = serializers.CharField(allow_null=True, max_length=32)
 
-    @extend_schema(request=Input, responses=LiveOutput)
+    @extend_schema(request=FeaturedProductInput, responses=LiveOutput)
     def post(self, request: Request, live_id: int) -> Response:
-        data = self.Input(data=request.data)
+        data = self.FeaturedProductInput(data=request.data)
         data.is_valid(raise_exception=True)
         code = data.validated_data["product_code"]
         product = product_get_by_code(code=code) if code is not None else None

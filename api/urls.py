@@ -8,7 +8,7 @@ from csp.decorators import csp_replace
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api import apis, lives
+from api import apis, lives, orders
 
 urlpatterns = [
     path("products/", apis.ProductListApi.as_view(), name="api_products"),
@@ -19,6 +19,10 @@ urlpatterns = [
     path("lives/<int:live_id>/start/", lives.LiveStartApi.as_view(), name="api_live_start"),
     path("lives/<int:live_id>/end/", lives.LiveEndApi.as_view(), name="api_live_end"),
     path("lives/<int:live_id>/featured-product/", lives.LiveFeaturedApi.as_view(), name="api_live_featured"),
+    path("orders/", orders.OrderListApi.as_view(), name="api_orders"),
+    path("orders/<int:order_id>/", orders.OrderDetailApi.as_view(), name="api_order"),
+    path("orders/<int:order_id>/cancel/", orders.OrderCancelApi.as_view(), name="api_order_cancel"),
+    path("orders/<int:order_id>/mark-paid/", orders.OrderMarkPaidApi.as_view(), name="api_order_mark_paid"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # Swagger UI's page has an inline <style> (its script is a file: the split view serves it at ?script=).
     path(
