@@ -5,7 +5,9 @@ what was accepted; the consumers recreate their lost groups; the sweeps queue ag
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -13,15 +15,126 @@ import redis
 from django.conf import settings
 from django_tenants.utils import schema_context
 
+from livestreams.ingest import accepted_sweep, queue_delivery
+from livestreams.meta_events import parse_delivery
 from livestreams.meta_payloads import encode, feed_comment_change, page_delivery, sign
 from livestreams.models import Comment, LiveSession
-from tenants.models import PageBinding, Seller
+from livestreams.streams.connection import get_redis
+from livestreams.streams.consumer import StreamConsumer
+from livestreams.streams.stages import get_stage
+from livestreams.sweeps import decided_sweep
+from messenger.models import OutboundMessage
+from tenants.models import InboxDelivery, PageBinding, Seller
 from tenants.services import page_binding_set_token
+from tests.asgi import asgi_request
 from tests.factories import make_live, make_product
 from tests.fakes.graph_server import FakeGraph
 from tests.processes import ManageProcess, PrivateRedis, WebServer, wait_until
 
 PAGE_TOKEN = "page-token-redis-loss"
+PAGE_A = "9001"  # bound to seller_a in tests/conftest.py
+
+
+@pytest.fixture(autouse=True)
+def _empty_streams() -> Iterator[None]:
+    yield
+    forget_everything()
+
+
+def forget_everything() -> None:
+    """What FLUSHALL does to this run's keys (the shared test Redis keeps other runs' keys)."""
+    client = get_redis()
+    for key in client.scan_iter(match=f"{settings.STREAM_KEY_PREFIX}:*"):
+        client.delete(key)
+
+
+def a_comment(n: int, page_id: str = PAGE_A) -> dict[str, Any]:
+    return feed_comment_change(
+        page_id=page_id, comment_id=f"r{n}", author_id=f"psid-r{n}", author_name=f"Buyer {n}", text="mío"
+    )
+
+
+def run_stage(name: str, rounds: int = 20) -> None:
+    """Run one consumer of a stage until two rounds in a row find nothing to do."""
+    consumer = StreamConsumer(get_stage(name), block_ms=10)
+    idle = 0
+    try:
+        for _ in range(rounds):
+            idle = 0 if consumer.run_once() else idle + 1
+            if idle == 2:
+                break
+    finally:
+        consumer.release_shards()
+
+
+def stored_in_seller_a() -> set[str]:
+    with schema_context("seller_a"):
+        return set(Comment.objects.values_list("external_id", flat=True))
+
+
+def test_a_consumer_recreates_its_lost_consumer_group_at_once(seller_a: Seller) -> None:
+    consumer = StreamConsumer(get_stage("claims"), block_ms=10)
+    try:
+        queue_delivery(parse_delivery(page_delivery(page_id=PAGE_A, changes=[a_comment(1)])), received_time=time.time())
+        consumer.run_once()
+        assert stored_in_seller_a() == {"r1"}
+        forget_everything()  # the group, the stream, the lease: gone; ingest's XADD makes a stream with no group
+        queue_delivery(parse_delivery(page_delivery(page_id=PAGE_A, changes=[a_comment(2)])), received_time=time.time())
+
+        for _ in range(3):
+            consumer.run_once()  # the same consumer, not restarted
+    finally:
+        consumer.release_shards()
+    assert stored_in_seller_a() == {"r1", "r2"}
+
+
+def test_the_sweep_queues_again_the_accepted_comments_redis_lost_and_confirms_the_stored(
+    seller_a: Seller, settings: Any
+) -> None:
+    settings.INGEST_SWEEP_GRACE = 0
+    body = encode(page_delivery(page_id=PAGE_A, changes=[a_comment(1), a_comment(2)]))
+    response = asgi_request(
+        "POST", "/webhooks/meta/", content=body, headers={"X-Hub-Signature-256": sign(body, app_secret="x")}
+    )
+    assert response.status_code == 403  # (a wrong signature is not accepted, so not recorded)
+    response = asgi_request(
+        "POST",
+        "/webhooks/meta/",
+        content=body,
+        headers={"X-Hub-Signature-256": sign(body, app_secret=settings.META_APP_SECRET)},
+    )
+    assert response.status_code == 200
+    assert InboxDelivery.objects.filter(relayed_at__isnull=False, confirmed_at__isnull=True).count() == 1
+    forget_everything()  # Redis lost the queued comments before any consumer read them
+
+    assert accepted_sweep().requeued == 2
+    run_stage("claims")
+    assert stored_in_seller_a() == {"r1", "r2"}
+    report = accepted_sweep()
+    assert (report.requeued, report.confirmed) == (0, 1)
+    assert accepted_sweep().checked == 0  # confirmed deliveries are not looked at again
+
+
+def test_the_sweep_hands_on_again_a_decided_claim_whose_hand_off_redis_lost(
+    seller_a: Seller, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.INGEST_SWEEP_GRACE = 0
+    with schema_context("seller_a"):
+        product = make_product(code="S1", variants={"": 5})
+        live = make_live(page_external_id=PAGE_A)
+        LiveSession.objects.filter(pk=live.pk).update(featured_product=product)
+    queue_delivery(parse_delivery(page_delivery(page_id=PAGE_A, changes=[a_comment(1)])), received_time=time.time())
+    run_stage("claims")
+    assert stored_in_seller_a() == {"r1"}
+    forget_everything()  # the decision's hand-off to the payments stage: gone
+
+    with django_capture_on_commit_callbacks(execute=True):  # (the test's transaction never commits)
+        assert decided_sweep() == 1
+    run_stage("payments")
+    with schema_context("seller_a"):
+        replies = list(OutboundMessage.objects.values_list("comment__external_id", "reason"))
+    assert replies == [("r1", "claim")]
+    assert decided_sweep() == 0  # answered: not handed on again
 
 
 @pytest.fixture
@@ -58,16 +171,7 @@ def pipeline_env(private: PrivateRedis, graph: FakeGraph) -> dict[str, str]:
 
 
 def deliver(client: httpx.Client, page_id: str, n: int) -> int:
-    body = encode(
-        page_delivery(
-            page_id=page_id,
-            changes=[
-                feed_comment_change(
-                    page_id=page_id, comment_id=f"r{n}", author_id=f"psid-r{n}", author_name=f"Buyer {n}", text="mío"
-                )
-            ],
-        )
-    )
+    body = encode(page_delivery(page_id=page_id, changes=[a_comment(n, page_id)]))
     signature = sign(body, app_secret=settings.META_APP_SECRET)
     return client.post("/webhooks/meta/", content=body, headers={"X-Hub-Signature-256": signature}).status_code
 
