@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+
+from csp.constants import NONCE, NONE, SELF
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str, parse_database_url
 from core.logs import logging_settings
@@ -38,6 +41,8 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "channels",
+    "axes",
+    "csp",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -63,6 +68,8 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every response, static files and the early 404 of an unknown host included, carries the policy below.
+    "csp.middleware.CSPMiddleware",
     # Static files and the favicon are the same for every host: served before the host is resolved to a seller.
     "servestatic.middleware.ServeStaticMiddleware",
     "tenants.middleware.SellerHostMiddleware",
@@ -74,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so its lockout page is rendered in the visitor's language (LocaleMiddleware has run).
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -192,6 +201,41 @@ MESSENGER_BACKEND = env_choice("MESSENGER_BACKEND", "outbox", ("outbox", "graph"
 META_GRAPH_URL = env_str("META_GRAPH_URL", "https://graph.facebook.com")
 META_GRAPH_VERSION = env_str("META_GRAPH_VERSION", "v25.0")
 META_GRAPH_TIMEOUT_SECONDS = float(env_str("META_GRAPH_TIMEOUT_SECONDS", "10"))
+
+# Login throttling (django-axes) on every login form: the seller dashboard, the seller admin and the platform
+# admin. Failures are counted in the cache, whose keys carry the schema (django_tenants.cache.make_key), so the
+# same e-mail on two sellers' hosts is two accounts, as the users of each schema are. A (username, client IP)
+# pair is locked out after AXES_FAILURE_LIMIT wrong passwords for LOGIN_LOCKOUT_SECONDS; the right password
+# does not log in meanwhile. The client IP is REMOTE_ADDR: behind a proxy, `make serve` (uvicorn
+# --proxy-headers) sets it from X-Forwarded-For.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "core.http.login_locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner at start-up (commands print one line on error); failures and lockouts still log
+
+# Content-Security-Policy on every page (django-csp): scripts and styles from our own origin only, the few
+# inline ones carry the request's nonce (`{{ request.csp_nonce }}`); no plugins, no framing, no <base>.
+# connect-src 'self' covers the dashboard's websocket on the same host. form-action stays unset: the cart's Pay
+# button is answered with a redirect to the provider's checkout page, which form-action 'self' would block.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

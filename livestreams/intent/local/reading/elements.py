@@ -318,7 +318,11 @@ class _Scanner:
             if tok == "," and (nxt in NEGATORS or nxt == "no") and self.tok(i + 2) in (",", SENTENCE_BREAK):
                 return self.add(Element(NEG_PREV, i, i + 3))
             return self.add(Element(AND, i, i + 1))
-        if tok in NEGATORS or (tok == "no" and (nxt in _SPANISH_NEGATED or nxt in (",", SENTENCE_BREAK))):
+        if tok in ("no", "nao", "not") and nxt in (",", SENTENCE_BREAK):
+            # "la M no, la G": the "no" takes back what came before it; "no, la G", "não, a G" at the start
+            # answer an earlier comment and take nothing back
+            return self.add(Element(NEG_PREV, i, i + 1))
+        if tok in NEGATORS or (tok == "no" and nxt in _SPANISH_NEGATED):
             # Spanish "no" negates ("no la M", "no en M", "no era 9.5"); Portuguese "no" is "in the" ("no M")
             return self.add(Element(NEG, i, i + 1))
         if tok in BENEFICIARY_PREPOSITIONS:
