@@ -12,12 +12,15 @@ executed by the webhook on the async Redis client, or by the inbox relay on the 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
+import re
 import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import redis
 from asgiref.sync import sync_to_async
@@ -96,7 +99,7 @@ def ingest_plan(parsed: ParsedDelivery, *, received_time: float) -> IngestPlan:
         if schema is None:
             plan.unbound += 1
             continue
-        ingest_event = _to_ingest_event(event, schema=schema, received_time=received_time)
+        ingest_event = _to_ingest_event(storable(event), schema=schema, received_time=received_time)
         plan.noise += event.kind != "live_video" and ingest_event.candidate == "0"
         shard = keys.shard_of(schema)
         flat = [item for pair in ingest_event.to_fields().items() for item in pair]
@@ -255,6 +258,29 @@ async def _async_script_sha(client: RedisClient) -> str:
     if sha is None:
         sha = _script_shas[id(client)] = str(await client.script_load(DEDUPE_AND_QUEUE))
     return sha
+
+
+# What PostgreSQL refuses in text (NUL) and what no UTF-8 can carry (lone surrogates, which JSON's \\u escapes
+# allow): a delivery carrying one would be refused (400, retried by Meta for ever) or its comment would fail every
+# store and end in the dead letters, the buyer's claim with it. Cleaned before the event is queued.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(event: MetaEvent) -> MetaEvent:
+    """The event with NUL dropped and lone surrogates replaced by U+FFFD in every text field."""
+    texts = {name: getattr(event, name) for name in STORABLE_FIELDS}
+    dirty = {name: value for name, value in texts.items() if UNSTORABLE.search(value)}
+    if not dirty:
+        return event
+    cleaned: dict[str, Any] = {name: UNSTORABLE.sub(_replacement, value) for name, value in dirty.items()}
+    return dataclasses.replace(event, **cleaned)
+
+
+STORABLE_FIELDS = ("page_id", "external_id", "verb", "author_id", "author_name", "text", "reply_to")
+
+
+def _replacement(match: re.Match[str]) -> str:
+    return "" if match.group() == "\x00" else "\ufffd"
 
 
 def _to_ingest_event(event: MetaEvent, *, schema: str, received_time: float) -> IngestEvent:

@@ -79,7 +79,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 class WebServer:
     """`uvicorn config.asgi:application` against the test database, on a free port."""
 
-    def __init__(self, **env: str) -> None:
+    def __init__(self, *args: str, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
@@ -94,6 +94,7 @@ class WebServer:
                 str(self.port),
                 "--log-level",
                 "warning",
+                *args,
             ],
             cwd=ROOT,
             env=subprocess_env(**env),
