@@ -300,6 +300,8 @@ LOG_QUIET = {
     "django.request": "ERROR",
     "httpx": "WARNING",
     "channels_redis": "WARNING",
+    # django-axes logs each successful login's reset at INFO; failures and lockouts are WARNING and stay.
+    "axes": "WARNING",
 }
 LOGGING = logging_settings(level=LOG_LEVEL, log_format=LOG_FORMAT, quiet=LOG_QUIET)
 
