@@ -101,3 +101,17 @@ def test_a_read_key_cannot_cancel_and_another_sellers_key_sees_nothing(seller_a:
     assert other.post(f"/api/v1/orders/{ana}/cancel/").status_code == 401
     with schema_context(seller_a.schema_name):
         assert Order.objects.get(pk=ana).status == "open"
+
+
+def test_buyers_are_listed_with_their_order_counts_and_only_this_sellers(seller_a: Seller, seller_b: Seller) -> None:
+    two_orders(seller_a)
+    client = api_client(seller_a, scope="read")
+
+    listed = client.get("/api/v1/buyers/?platform=facebook").json()["results"]
+    one = client.get(f"/api/v1/buyers/{listed[0]['id']}/").json()
+
+    assert [(b["platform_user_id"], b["order_count"]) for b in listed] == [("psid-ana", 1), ("psid-bea", 1)]
+    assert one["platform_user_id"] == "psid-ana"
+    assert client.get("/api/v1/buyers/?platform=tiktok").status_code == 400
+    other = api_client(seller_b, scope="read", host="seller-b.localhost")
+    assert other.get("/api/v1/buyers/").json()["results"] == []

@@ -136,6 +136,8 @@ def test_the_schema_is_openapi_3_with_every_operation_and_the_docs_page_works_of
     assert document["openapi"].startswith("3.")
     validate_schema(document)  # against the OpenAPI 3 JSON Schema drf-spectacular ships; raises when invalid
     assert set(document["paths"]) == {
+        "/api/v1/buyers/",
+        "/api/v1/buyers/{buyer_id}/",
         "/api/v1/orders/",
         "/api/v1/orders/{order_id}/",
         "/api/v1/orders/{order_id}/cancel/",
