@@ -234,7 +234,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", "https:"],  # a product's image_url may be on the seller's own image host
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
