@@ -59,6 +59,12 @@ _QUESTION_NOUNS = words(
     "talla tallas tamano tamanho size color colores cor cores colour colors precio preco price tela material "
     "medida medidas marca numero hora dia tipo modelo tecido largo ancho"
 )
+# "manda o link do pix", "pásame tu whatsapp", "send me the link": asking for information, not claiming.
+_INFORMATION = words(
+    "link links enlace pix chave cuenta conta cbu alias datos dados numero whatsapp wpp foto fotos video videos "
+    "info informacion informacao ubicacion direccion endereco detalles detalhes catalogo catalog qr"
+)
+_BEFORE_OBJECT = words("o a os as el la los las the me mi my tu your su seu sua um uma un una de del do da")
 _ITEMLESS: dict[tuple[str, float], IntentResult] = {}
 
 
@@ -140,7 +146,9 @@ class _Comment:
         self.claim_words = claim_words
         self.index = index
         self.asks = "?" in tokens
-        self.claim_verb = "CLAIM" in signals or "RESERVE" in signals
+        claims = "CLAIM" in signals or "RESERVE" in signals
+        self.information_request = claims and self.asks_for_information()
+        self.claim_verb = claims and not self.information_request
         self.strong = self.claim_verb or self.possessive_claim()
         self._readings: dict[tuple[bool, int], Reading] = {}
         self._conditional: bool | None = None
@@ -190,6 +198,8 @@ class _Comment:
             return _itemless("question", 0.85)
         if "PRICE" in signals:
             return _itemless("question", 0.55 if self.strong and not self.asks else 0.9)
+        if self.information_request and not self.strong:
+            return _itemless("question", 0.7)  # "mándame el número de cuenta", "dame tu whatsapp"
         if not self.strong and "@" in self.tokens:
             return _itemless("other", 0.85)  # talking to a friend ("@maria mira")
         if "CHATTER" in signals and not self.strong and _ABOUT_OTHERS_CLAIMS.isdisjoint(self.tokens):
@@ -342,6 +352,23 @@ class _Comment:
             if j + 1 < len(tokens) or self.strong:
                 return True
         return False
+
+    def asks_for_information(self) -> bool:
+        """Every claim word asks for something that is not a product ("manda o link do pix", "dame tu número")."""
+        tokens = self.tokens
+        spans = 0
+        for i in sorted(self.claim_words):
+            if i - 1 in self.claim_words:
+                continue
+            spans += 1
+            k = i
+            while k in self.claim_words:
+                k += 1
+            while k < len(tokens) and tokens[k] in _BEFORE_OBJECT:
+                k += 1
+            if k >= len(tokens) or tokens[k] not in _INFORMATION:
+                return False
+        return spans > 0
 
     def claim_follows(self, start: int) -> bool:
         """A claim word, or a pause before one, comes right after `start` (pronouns skipped)."""

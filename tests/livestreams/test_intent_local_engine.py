@@ -141,6 +141,9 @@ QUESTIONS = [
     ("us", "11", "what colors does the sweatshirt come in?"),
     ("mx", "A12", "si puedes traerla en verde me la llevo"),
     ("br", "101", "se puder fazer em GG eu levo"),
+    # a claim verb whose object is information, not a product
+    ("br", "101", "manda o link do pix"),
+    ("mx", "A12", "mándame el número de cuenta"),
 ]
 
 
