@@ -31,7 +31,7 @@ _CORRECTION = re.compile(
 )
 # "mejor la G", "ay no, mejor en G", "actually L", "na verdade a G": a clause that opens with "rather" corrects.
 _PREFERENCE = re.compile(
-    r"(?:^|[|,] )(?:(?:ay|ah|oh|uy|ops|oops|no|nao|mm|hmm) (?:, )?)*"
+    r"(?:^|[|,] |(?<![a-z])(?:pero|mas|but) )(?:(?:ay|ah|oh|uy|ops|oops|no|nao|mm|hmm) (?:, )?)*"
     r"(?:mejor|melhor|better|actually|na verdade|en realidad|mas bien)(?![a-z])(?! que)"
 )
 _CONDITIONAL_PRONOUNS = frozenset({"me", "te", "lo", "la", "los", "las", "le", "les", "nos", "you", "it", "they"})
@@ -183,6 +183,10 @@ class _Comment:
         if "CANCEL" in signals and not swap:
             return self.cancel()
         correction = not self.asks and self.corrects()
+        if correction and not swap:
+            later = self.preferred_tail()
+            if later is not None:
+                return later  # "uso 9 pero me quedan grandes, mejor 8.5": what comes after "mejor" is the claim
         if swap or correction:
             reading = self.reading()
             named_variant = any(item.variant is not None for item in reading.items)
@@ -306,6 +310,20 @@ class _Comment:
             replaces = tuple(ClaimItem(code=i.code, variant=None, qty=i.qty) for i in items if i.variant)
         replaces = tuple(r for r in replaces if (r.code, r.variant) not in {(i.code, i.variant) for i in items})
         return IntentResult(intent="purchase", items=items, confidence=confidence, replaces=replaces)
+
+    def preferred_tail(self) -> IntentResult | None:
+        """'..., mejor la G': when "mejor"/"actually" opens a later clause, the items after it are the claim and
+        replace the product's other variants; what came before is only context."""
+        match = _PREFERENCE.search(self.joined)
+        if match is None or match.start() == 0:
+            return None
+        start = self.joined.count(" ", 0, match.end()) + 1
+        if start >= len(self.tokens):
+            return None
+        tail = self.reading(start=start)
+        if not tail.items or all(item.variant is None for item in tail.items):
+            return None
+        return self.purchase(tail, 0.75)
 
     def corrects(self) -> bool:
         return _CORRECTION.search(self.joined) is not None or _PREFERENCE.search(self.joined) is not None
