@@ -116,6 +116,9 @@ PURCHASES: list[tuple[str, str | None, str, list[Item]]] = [
     ("mx", "A12", "si puedes me apartas la falda negra", [("A13", "negro", 1)]),
     ("br", "101", "se puder separa a M pra mim", [("101", "M", 1)]),
     ("us", "11", "if possible i'll take the tank in M", [("11", "M", 1)]),
+    # polite claims: "I'd like", "quisiera", "cuenta conmigo"
+    ("us", "11", "i'd like the dress in M", [("12", "M", 1)]),
+    ("mx", "A12", "cuenta conmigo para la G", [("A12", "G", 1)]),
 ]
 
 
@@ -144,6 +147,7 @@ QUESTIONS = [
     # a claim verb whose object is information, not a product
     ("br", "101", "manda o link do pix"),
     ("mx", "A12", "mándame el número de cuenta"),
+    ("us", "11", "i'd like to see the dress again"),
 ]
 
 
