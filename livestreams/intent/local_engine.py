@@ -14,7 +14,14 @@ import re
 from livestreams.intent.local.catalog import CatalogIndex, index_for
 from livestreams.intent.local.morph import stem
 from livestreams.intent.local.reading import Reading, read
-from livestreams.intent.local.signals import FILLERS, INJECTION, POSSESSIVE_CLAIMS, QUESTION_START, scan_signals
+from livestreams.intent.local.signals import (
+    DECLINE,
+    FILLERS,
+    INJECTION,
+    POSSESSIVE_CLAIMS,
+    QUESTION_START,
+    scan_signals,
+)
 from livestreams.intent.local.text import SENTENCE_BREAK, normalize, tokenize_glued
 from livestreams.intent.local.vocab import QTY_UNITS, VARIANT_MARKERS, words
 from livestreams.intent.types import ClaimItem, Intent, IntentResult, LiveContext
@@ -197,6 +204,8 @@ class _Comment:
         if _HYPOTHETICAL.search(self.joined):
             return _itemless("other", 0.8)  # "me lo compraría todo", "would buy": a wish, not a claim
         if "DECLINE" in signals:
+            if self.names_items_outside(DECLINE):
+                return _itemless("other", 0.55)  # "solo el protector, la funda ya la tengo": which clause wins?
             return _itemless("other", 0.75 if self.strong else 0.9)
         if "SHOW_AGAIN" in signals or "KNOW" in signals:
             return _itemless("question", 0.85)
@@ -324,6 +333,24 @@ class _Comment:
         if not tail.items or all(item.variant is None for item in tail.items):
             return None
         return self.purchase(tail, 0.75)
+
+    def names_items_outside(self, signal: re.Pattern[str]) -> bool:
+        """Another clause than the one with `signal` names a product ("solo el protector, la funda ya la tengo")."""
+        match = signal.search(self.joined)
+        if match is None:
+            return False
+        tokens = self.tokens
+        at = self.joined.count(" ", 0, match.start())
+        start = at
+        while start > 0 and tokens[start - 1] not in (",", SENTENCE_BREAK):
+            start -= 1
+        end = at
+        while end < len(tokens) and tokens[end] not in (",", SENTENCE_BREAK):
+            end += 1
+        if start == 0 and end == len(tokens):
+            return False
+        reading = self.reading(default_to_featured=False)
+        return any(i < start or i >= end for i in reading.consumed if tokens[i].isalnum())
 
     def corrects(self) -> bool:
         return _CORRECTION.search(self.joined) is not None or _PREFERENCE.search(self.joined) is not None

@@ -233,6 +233,15 @@ def test_absurd_quantities_are_kept_as_stated() -> None:
     assert result.confidence < settings.INTENT_CONFIDENCE_THRESHOLD  # reserved only after a second look
 
 
+@pytest.mark.parametrize(
+    ("catalog", "featured", "text"),
+    [("mx", "A12", "solo la falda, la blusa ya la tengo"), ("br", "101", "já tenho o cropped, só o vestido M")],
+)
+def test_a_refusal_in_one_clause_and_a_product_in_another_go_to_review(catalog: str, featured: str, text: str) -> None:
+    result = parse_comment(text, live(catalog, featured))
+    assert result.confidence < settings.INTENT_CONFIDENCE_THRESHOLD, result
+
+
 def test_clear_claims_are_confident() -> None:
     assert parse_comment("A12 M", live("mx", "A12")).confidence >= 0.9
     assert parse_comment("mine!", live("us", "11")).confidence >= 0.9
