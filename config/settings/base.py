@@ -161,6 +161,8 @@ STREAM_MAX_DELIVERIES = env_int("STREAM_MAX_DELIVERIES", 5)
 # Seconds a consumer's claim on a shard lasts without renewal (a dead consumer's shards move after this).
 STREAM_SHARD_LEASE = float(env_str("STREAM_SHARD_LEASE", "10"))
 REDIS_SOCKET_TIMEOUT = float(env_str("REDIS_SOCKET_TIMEOUT", "2"))
+# Connections per process's Redis pool; past it a caller waits (up to REDIS_SOCKET_TIMEOUT) for a free one.
+REDIS_MAX_CONNECTIONS = env_int("REDIS_MAX_CONNECTIONS", 100)
 
 # Meta webhooks: the app secret signs every delivery; the verify token answers the subscription handshake.
 META_APP_SECRET = env_str("META_APP_SECRET", "dev-meta-app-secret")
