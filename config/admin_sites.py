@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.contrib.admin import AdminSite
+from django.urls import URLPattern, URLResolver
 from django.utils.translation import gettext_lazy as _
 
+# Django's admin templates and scripts set a few inline styles (change_list.html's <style>, style attributes);
+# its pages allow inline styles, and nothing else more than the rest of the site (scripts stay 'self' only).
+admin_styles = csp_replace({"style-src": [SELF, UNSAFE_INLINE]})
 
-class PlatformAdminSite(AdminSite):
+
+def _allow_admin_styles(patterns: list[Any]) -> None:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            _allow_admin_styles(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern):
+            pattern.callback = admin_styles(pattern.callback)
+
+
+class OurAdminSite(AdminSite):
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        urls = super().get_urls()
+        _allow_admin_styles(urls)
+        return urls
+
+
+class PlatformAdminSite(OurAdminSite):
     site_header = _("LiveStreamSell AI — platform")
     site_title = _("LiveStreamSell platform admin")
     index_title = _("Sellers and page bindings")
 
 
-class SellerAdminSite(AdminSite):
+class SellerAdminSite(OurAdminSite):
     site_header = "LiveStreamSell AI"
     site_title = "LiveStreamSell"
     index_title = _("Catalog, lives, orders and messages")

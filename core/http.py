@@ -6,7 +6,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import translation
 from django.views import defaults
 
@@ -49,3 +51,19 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """Django's 500 page (templates/500.html) in the visitor's language."""
     with translation.override(translation.get_language_from_request(request)):
         return defaults.server_error(request)
+
+
+def login_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
+    """django-axes' lockout answer on every login form (AXES_LOCKOUT_CALLABLE): 429 with Retry-After and a page in
+    the visitor's language saying when to try again. The right password does not log in until then."""
+    lockout_seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    response = render(
+        request,
+        "login_locked_out.html",
+        {"lockout_minutes": max(1, round(lockout_seconds / 60))},
+        status=429,
+    )
+    response["Retry-After"] = str(lockout_seconds)
+    return response

@@ -102,6 +102,7 @@ MESSAGE_REASONS: dict[str, Promise] = {
     "question": _("Answer to a question"),
     "paid": _("Payment received"),
     "expired": _("Hold expired"),
+    "refund_due": _("Payment to refund"),
 }
 
 MOVEMENT_REASONS: dict[str, Promise] = {

@@ -34,7 +34,9 @@ logger = logging.getLogger(__name__)
 
 MESSAGING_WINDOW = timedelta(hours=24)
 # Reasons a buyer hears about; anything else (chatter, "other") gets no message at all.
-REASONS = frozenset({"claim", "waitlisted", "claim_rejected", "promoted", "cancelled", "question", "paid", "expired"})
+REASONS = frozenset(
+    {"claim", "waitlisted", "claim_rejected", "promoted", "cancelled", "question", "paid", "expired", "refund_due"}
+)
 WITH_CART_BUTTON = frozenset({"claim", "claim_added", "waitlisted", "promoted"})
 ITEMS_FALLBACK = {"es": "tu pedido", "en": "your order", "pt": "seu pedido"}
 
@@ -214,7 +216,7 @@ def _reason_text(
         return fill("waitlisted", waitlisted or everything)
     if reason == "promoted":
         return fill("promoted", reserved or everything)
-    if reason in ("claim_rejected", "cancelled", "expired"):
+    if reason in ("claim_rejected", "cancelled", "expired", "refund_due"):
         return fill(reason, everything)
     if reason == "paid":
         return fill("paid", everything)

@@ -39,7 +39,9 @@ MESSAGE_KINDS: list[tuple[str, StrPromise, StrPromise]] = [
     (
         "swapped",
         pgettext_lazy("message to buyers", "Swapped"),
-        gettext_lazy("The buyer changed a size or colour in a comment (“la L en vez de la M”) and the new one is reserved."),
+        gettext_lazy(
+            "The buyer changed a size or colour in a comment (“la L en vez de la M”) and the new one is reserved."
+        ),
     ),
     (
         "swapped_waitlisted",
@@ -67,6 +69,13 @@ MESSAGE_KINDS: list[tuple[str, StrPromise, StrPromise]] = [
         gettext_lazy("The time to pay ran out and the units were released."),
     ),
     ("paid", pgettext_lazy("message to buyers", "Paid"), gettext_lazy("The payment arrived.")),
+    (
+        "refund_due",
+        pgettext_lazy("message to buyers", "Payment to refund"),
+        gettext_lazy(
+            "A payment arrived after the hold ended and its units were gone: the order is flagged for a refund."
+        ),
+    ),
     (
         "question",
         pgettext_lazy("message to buyers", "Price and stock answer"),

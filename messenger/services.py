@@ -37,7 +37,8 @@ from tenants.models import PageBinding
 logger = logging.getLogger(__name__)
 
 # Reasons that may happen more than once for one cart without a comment (each promotion is news).
-REPEATABLE_WITHOUT_COMMENT = frozenset({"promoted", "cancelled", "question", "claim", "waitlisted"})
+# refund_due: one per payment not honoured (its detail names the payment).
+REPEATABLE_WITHOUT_COMMENT = frozenset({"promoted", "cancelled", "question", "claim", "waitlisted", "refund_due"})
 OUTBOX = OutboundMessage._meta.db_table
 
 

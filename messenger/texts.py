@@ -94,6 +94,14 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "en": "Your hold on {items} expired and was released. See you at the next live!",
         "pt": "Sua reserva de {items} expirou e foi liberada. Até o próximo live!",
     },
+    "refund_due": {
+        "es": "Recibimos tu pago, pero {items} ya no estaba apartado para ti y no pudimos venderlo. "
+        "{seller} te devolverá el importe completo.",
+        "en": "We received your payment, but {items} was no longer held for you and we could not sell it. "
+        "{seller} will refund you in full.",
+        "pt": "Recebemos seu pagamento, mas {items} não estava mais reservado para você e não conseguimos vendê-lo. "
+        "A {seller} vai devolver o valor integral.",
+    },
     "button_pay": {"es": "Pagar ahora", "en": "Pay now", "pt": "Pagar agora"},
     "button_cart": {"es": "Ver mi carrito", "en": "View my cart", "pt": "Ver meu carrinho"},
 }
@@ -112,6 +120,7 @@ TEMPLATE_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "cancelled": REPLY_PLACEHOLDERS,
     "expired": REPLY_PLACEHOLDERS,
     "paid": REPLY_PLACEHOLDERS,
+    "refund_due": REPLY_PLACEHOLDERS,
     "question": ("product", "price", "availability"),
     "question_available": ("variants",),
     "question_sold_out": (),

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from pathlib import Path
+
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str, parse_database_url
 from core.logs import logging_settings
@@ -38,6 +43,10 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "channels",
+    "axes",
+    "csp",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -48,6 +57,7 @@ TENANT_APPS = [
     "livestreams",
     "payments",
     "messenger",
+    "api",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -63,6 +73,8 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every response, static files and the early 404 of an unknown host included, carries the policy below.
+    "csp.middleware.CSPMiddleware",
     # Static files and the favicon are the same for every host: served before the host is resolved to a seller.
     "servestatic.middleware.ServeStaticMiddleware",
     "tenants.middleware.SellerHostMiddleware",
@@ -74,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so its lockout page is rendered in the visitor's language (LocaleMiddleware has run).
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -147,6 +161,8 @@ STREAM_MAX_DELIVERIES = env_int("STREAM_MAX_DELIVERIES", 5)
 # Seconds a consumer's claim on a shard lasts without renewal (a dead consumer's shards move after this).
 STREAM_SHARD_LEASE = float(env_str("STREAM_SHARD_LEASE", "10"))
 REDIS_SOCKET_TIMEOUT = float(env_str("REDIS_SOCKET_TIMEOUT", "2"))
+# Connections per process's Redis pool; past it a caller waits (up to REDIS_SOCKET_TIMEOUT) for a free one.
+REDIS_MAX_CONNECTIONS = env_int("REDIS_MAX_CONNECTIONS", 100)
 
 # Meta webhooks: the app secret signs every delivery; the verify token answers the subscription handshake.
 META_APP_SECRET = env_str("META_APP_SECRET", "dev-meta-app-secret")
@@ -154,6 +170,12 @@ META_VERIFY_TOKEN = env_str("META_VERIFY_TOKEN", "dev-meta-verify-token")
 META_WEBHOOK_MAX_BYTES = env_int("META_WEBHOOK_MAX_BYTES", 1024 * 1024)
 # Seconds a delivered (platform, id, verb) is remembered so Meta's retries are dropped.
 META_DEDUPE_SECONDS = env_int("META_DEDUPE_SECONDS", 48 * 3600)
+# The accepted-events sweep (scheduler): a queued delivery whose comments are not stored after this many
+# seconds is queued again (Redis lost it); after INGEST_SWEEP_HORIZON seconds it is given up and logged, and
+# confirmed deliveries are deleted after INGEST_KEEP_SECONDS.
+INGEST_SWEEP_GRACE = float(env_str("INGEST_SWEEP_GRACE", "30"))
+INGEST_SWEEP_HORIZON = float(env_str("INGEST_SWEEP_HORIZON", str(6 * 3600)))
+INGEST_KEEP_SECONDS = float(env_str("INGEST_KEEP_SECONDS", str(24 * 3600)))
 # Seconds the in-memory page → seller routing table is used before it is reloaded from PostgreSQL.
 PAGE_ROUTES_TTL = float(env_str("PAGE_ROUTES_TTL", "10"))
 # Reading the raw body is capped by our own check; Django's limit only has to be above it.
@@ -187,6 +209,41 @@ META_GRAPH_URL = env_str("META_GRAPH_URL", "https://graph.facebook.com")
 META_GRAPH_VERSION = env_str("META_GRAPH_VERSION", "v25.0")
 META_GRAPH_TIMEOUT_SECONDS = float(env_str("META_GRAPH_TIMEOUT_SECONDS", "10"))
 
+# Login throttling (django-axes) on every login form: the seller dashboard, the seller admin and the platform
+# admin. Failures are counted in the cache, whose keys carry the schema (django_tenants.cache.make_key), so the
+# same e-mail on two sellers' hosts is two accounts, as the users of each schema are. A (username, client IP)
+# pair is locked out after AXES_FAILURE_LIMIT wrong passwords for LOGIN_LOCKOUT_SECONDS; the right password
+# does not log in meanwhile. The client IP is REMOTE_ADDR: behind a proxy, `make serve` (uvicorn
+# --proxy-headers) sets it from X-Forwarded-For.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "core.http.login_locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner at start-up (commands print one line on error); failures and lockouts still log
+
+# Content-Security-Policy on every page (django-csp): scripts and styles from our own origin only, the few
+# inline ones carry the request's nonce (`{{ request.csp_nonce }}`); no plugins, no framing, no <base>.
+# connect-src 'self' covers the dashboard's websocket on the same host. form-action stays unset: the cart's Pay
+# button is answered with a redirect to the provider's checkout page, which form-action 'self' would block.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "https:"],  # a product's image_url may be on the seller's own image host
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -216,6 +273,22 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# Requests each API key (or staff session) may make to /api/v1/ per period; over it the API answers 429.
+API_RATE_PER_KEY = env_str("API_RATE_PER_KEY", "600/min")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", API_RATE_PER_KEY):
+    raise ImproperlyConfigured(f"API_RATE_PER_KEY={API_RATE_PER_KEY!r}: write requests/period, e.g. 600/min")
+# The public API's OpenAPI 3 schema (/api/v1/schema/) and its Swagger UI (/api/v1/docs/, from the sidecar's files).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LiveStreamSell AI seller API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": "A seller's catalog and stock. Authorization: Bearer <API key from Settings → API keys>.",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
@@ -229,6 +302,8 @@ LOG_QUIET = {
     "django.request": "ERROR",
     "httpx": "WARNING",
     "channels_redis": "WARNING",
+    # django-axes logs each successful login's reset at INFO; failures and lockouts are WARNING and stay.
+    "axes": "WARNING",
 }
 LOGGING = logging_settings(level=LOG_LEVEL, log_format=LOG_FORMAT, quiet=LOG_QUIET)
 

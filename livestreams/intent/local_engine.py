@@ -14,7 +14,14 @@ import re
 from livestreams.intent.local.catalog import CatalogIndex, index_for
 from livestreams.intent.local.morph import stem
 from livestreams.intent.local.reading import Reading, read
-from livestreams.intent.local.signals import FILLERS, INJECTION, POSSESSIVE_CLAIMS, QUESTION_START, scan_signals
+from livestreams.intent.local.signals import (
+    DECLINE,
+    FILLERS,
+    INJECTION,
+    POSSESSIVE_CLAIMS,
+    QUESTION_START,
+    scan_signals,
+)
 from livestreams.intent.local.text import SENTENCE_BREAK, normalize, tokenize_glued
 from livestreams.intent.local.vocab import QTY_UNITS, VARIANT_MARKERS, words
 from livestreams.intent.types import ClaimItem, Intent, IntentResult, LiveContext
@@ -29,8 +36,16 @@ _CORRECTION = re.compile(
     r"(?<![a-z])(?:errei|me equivoque|me equivoco|equivoque|perdon|perdona|sorry|desculpa|i meant|quise decir|"
     r"quis dizer|oops|corrijo|me confundi)(?![a-z])"
 )
+# "mejor la G", "ay no, mejor en G", "actually L", "na verdade a G": a clause that opens with "rather" corrects.
+_PREFERENCE = re.compile(
+    r"(?:^|[|,] |(?<![a-z])(?:pero|mas|but) )(?:(?:ay|ah|oh|uy|ops|oops|no|nao|mm|hmm) (?:, )?)*"
+    r"(?:mejor|melhor|better|actually|na verdade|en realidad|mas bien)(?![a-z])(?! que)"
+)
 _CONDITIONAL_PRONOUNS = frozenset({"me", "te", "lo", "la", "los", "las", "le", "les", "nos", "you", "it", "they"})
 _PT_FUTURE_SUBJUNCTIVE = frozenset({"tiver", "for", "vier", "der", "fizer", "puder", "quiser", "tem", "houver"})
+# "si puedes apártame la M", "se puder separa a G", "if possible i'll take the M": politeness, not a condition,
+# when a claim (or a pause) follows; "si puedes traerla en verde me la llevo" stays a condition.
+_POLITE_CONDITIONS = words("puedes puede pueden podes podeis puder puderes possivel posible possible can could")
 _NOT_CONDITIONAL_AFTER_SI = frozenset({"o", ",", "|", "?", "porfa", "claro", "senora", "senor", "gracias", "se"})
 _CLAIM_VERBS_AFTER_SI = re.compile(
     r"^(?:quiero|kiero|la quiero|lo quiero|me lo llevo|me la llevo|porfa|compro|lo compro|la compro|la llevo|"
@@ -40,6 +55,9 @@ _NOT_A_VERB = FILLERS - {"das", "da", "va", "dale", "pega", "separa", "llevo", "
 _HYPOTHETICAL = re.compile(r"(?<![a-z])(?:compraria\w*|would buy|i d buy|id buy|compraria)(?![a-z])")
 _ABOUT_OTHERS_CLAIMS = frozenset({"quiere", "quer", "wants", "quieren", "querem", "want", "pidio", "pidiendo"})
 _PURPOSE = frozenset({"para", "pa", "pra", "pro", "for", "porque", "because", "pq"})
+# "muy alto para mí", "too big for me", "grande demais pra mim": a judgement of fit, not a claim.
+_FIT_PREPOSITIONS = frozenset({"pa", "para", "pra", "for"})
+_TOO_MUCH = words("muy mui demasiado demasiada demasiados demasiadas muito mto demais too tan tao so bastante medio")
 _COPULAS = words(
     "ya se son estan es esta quedo quedaron llego llegaron tiene tienen sao estao e eram foi foram were are "
     "is was broke se dañaron"
@@ -48,6 +66,12 @@ _QUESTION_NOUNS = words(
     "talla tallas tamano tamanho size color colores cor cores colour colors precio preco price tela material "
     "medida medidas marca numero hora dia tipo modelo tecido largo ancho"
 )
+# "manda o link do pix", "pásame tu whatsapp", "send me the link": asking for information, not claiming.
+_INFORMATION = words(
+    "link links enlace pix chave cuenta conta cbu alias datos dados numero whatsapp wpp foto fotos video videos "
+    "info informacion informacao ubicacion direccion endereco detalles detalhes catalogo catalog qr"
+)
+_BEFORE_OBJECT = words("o a os as el la los las the me mi my tu your su seu sua um uma un una de del do da")
 _ITEMLESS: dict[tuple[str, float], IntentResult] = {}
 
 
@@ -129,7 +153,9 @@ class _Comment:
         self.claim_words = claim_words
         self.index = index
         self.asks = "?" in tokens
-        self.claim_verb = "CLAIM" in signals or "RESERVE" in signals
+        claims = "CLAIM" in signals or "RESERVE" in signals
+        self.information_request = claims and self.asks_for_information()
+        self.claim_verb = claims and not self.information_request
         self.strong = self.claim_verb or self.possessive_claim()
         self._readings: dict[tuple[bool, int], Reading] = {}
         self._conditional: bool | None = None
@@ -163,7 +189,11 @@ class _Comment:
         swap = self.swap_signal()
         if "CANCEL" in signals and not swap:
             return self.cancel()
-        correction = not self.asks and _CORRECTION.search(self.joined) is not None
+        correction = not self.asks and self.corrects()
+        if correction and not swap:
+            later = self.preferred_tail()
+            if later is not None:
+                return later  # "uso 9 pero me quedan grandes, mejor 8.5": what comes after "mejor" is the claim
         if swap or correction:
             reading = self.reading()
             named_variant = any(item.variant is not None for item in reading.items)
@@ -174,11 +204,15 @@ class _Comment:
         if _HYPOTHETICAL.search(self.joined):
             return _itemless("other", 0.8)  # "me lo compraría todo", "would buy": a wish, not a claim
         if "DECLINE" in signals:
+            if self.names_items_outside(DECLINE):
+                return _itemless("other", 0.55)  # "solo el protector, la funda ya la tengo": which clause wins?
             return _itemless("other", 0.75 if self.strong else 0.9)
         if "SHOW_AGAIN" in signals or "KNOW" in signals:
             return _itemless("question", 0.85)
         if "PRICE" in signals:
             return _itemless("question", 0.55 if self.strong and not self.asks else 0.9)
+        if self.information_request and not self.strong:
+            return _itemless("question", 0.7)  # "mándame el número de cuenta", "dame tu whatsapp"
         if not self.strong and "@" in self.tokens:
             return _itemless("other", 0.85)  # talking to a friend ("@maria mira")
         if "CHATTER" in signals and not self.strong and _ABOUT_OTHERS_CLAIMS.isdisjoint(self.tokens):
@@ -192,6 +226,8 @@ class _Comment:
             return self.question_or_reservation(starts_question)
         if "PAST" in signals and not self.claim_verb:
             return _itemless("other", 0.85 if not self.strong else 0.7)
+        if not self.claim_verb and self.judges_fit_for_self():
+            return _itemless("other", 0.8)  # "muito pequeno pra mim esse cropped": how it fits, not a claim
         reading = self.reading()
         residual = self.residual_words(reading)
         praise = praise and not self.praise_words <= reading.consumed  # "love spell" is a variant, not praise
@@ -278,11 +314,46 @@ class _Comment:
             return _itemless("purchase", 0.5)  # nothing on camera, nothing named
         confidence = min(confidence, _item_confidence(reading, items))
         replaces = reading.replaced
-        if not replaces and _CORRECTION.search(self.joined) and (reading.negated or self.index.featured):
+        if not replaces and self.corrects() and (reading.negated or self.index.featured):
             # "perdón, era la L": the buyer's earlier variant of the same product is what this replaces
             replaces = tuple(ClaimItem(code=i.code, variant=None, qty=i.qty) for i in items if i.variant)
         replaces = tuple(r for r in replaces if (r.code, r.variant) not in {(i.code, i.variant) for i in items})
         return IntentResult(intent="purchase", items=items, confidence=confidence, replaces=replaces)
+
+    def preferred_tail(self) -> IntentResult | None:
+        """'..., mejor la G': when "mejor"/"actually" opens a later clause, the items after it are the claim and
+        replace the product's other variants; what came before is only context."""
+        match = _PREFERENCE.search(self.joined)
+        if match is None or match.start() == 0:
+            return None
+        start = self.joined.count(" ", 0, match.end()) + 1
+        if start >= len(self.tokens):
+            return None
+        tail = self.reading(start=start)
+        if not tail.items or all(item.variant is None for item in tail.items):
+            return None
+        return self.purchase(tail, 0.75)
+
+    def names_items_outside(self, signal: re.Pattern[str]) -> bool:
+        """Another clause than the one with `signal` names a product ("solo el protector, la funda ya la tengo")."""
+        match = signal.search(self.joined)
+        if match is None:
+            return False
+        tokens = self.tokens
+        at = self.joined.count(" ", 0, match.start())
+        start = at
+        while start > 0 and tokens[start - 1] not in (",", SENTENCE_BREAK):
+            start -= 1
+        end = at
+        while end < len(tokens) and tokens[end] not in (",", SENTENCE_BREAK):
+            end += 1
+        if start == 0 and end == len(tokens):
+            return False
+        reading = self.reading(default_to_featured=False)
+        return any(i < start or i >= end for i in reading.consumed if tokens[i].isalnum())
+
+    def corrects(self) -> bool:
+        return _CORRECTION.search(self.joined) is not None or _PREFERENCE.search(self.joined) is not None
 
     # --- signals the regexes cannot see -------------------------------------------------------------------------
     def swap_signal(self) -> bool:
@@ -309,6 +380,8 @@ class _Comment:
             nxt = tokens[j] if j < len(tokens) else None
             if nxt is None or not nxt.isalpha():
                 continue
+            if nxt in _POLITE_CONDITIONS and self.claim_follows(j + 1):
+                continue
             if tok == "if":
                 return True
             if tok == "se":
@@ -325,6 +398,33 @@ class _Comment:
                 return True
         return False
 
+    def asks_for_information(self) -> bool:
+        """Every claim word asks for something that is not a product ("manda o link do pix", "dame tu número")."""
+        tokens = self.tokens
+        spans = 0
+        for i in sorted(self.claim_words):
+            if i - 1 in self.claim_words:
+                continue
+            spans += 1
+            k = i
+            while k in self.claim_words:
+                k += 1
+            while k < len(tokens) and tokens[k] in _BEFORE_OBJECT:
+                k += 1
+            if k >= len(tokens) or tokens[k] not in _INFORMATION:
+                return False
+        return spans > 0
+
+    def claim_follows(self, start: int) -> bool:
+        """A claim word, or a pause before one, comes right after `start` (pronouns skipped)."""
+        tokens = self.tokens
+        k = start
+        while k < len(tokens) and (tokens[k] in _CONDITIONAL_PRONOUNS or tokens[k] == "se"):
+            k += 1
+        if k < len(tokens) and tokens[k] in (",", SENTENCE_BREAK):
+            k += 1
+        return k in self.claim_words
+
     def possessive_claim(self) -> bool:
         """'mio', 'bolsa bege minha', 'pa mi' claim; 'meu pedido', 'pra minha mae', 'para mi hija' do not."""
         tokens = self.tokens
@@ -337,12 +437,29 @@ class _Comment:
             if tok in POSSESSIVE_CLAIMS or after_for or for_me or guarani:
                 if tok == "mbae" and not guarani:
                     continue
+                if (after_for or for_me) and self.judges_fit(i - 1):
+                    continue  # "muy alto para mí", "too big for me", "grande demais pra mim"
                 nxt = tokens[i + 1] if i + 1 < len(tokens) else None
                 if nxt in _COPULAS and i > 0 and tokens[i - 1] in ("los", "las", "el", "la", "os", "as", "o", "a"):
                     continue  # "los míos ya se dañaron": a statement about one's own things
                 if nxt is None or (self.not_a_noun(nxt) and stem(nxt) not in self.index.names):
                     return True  # "mío", "minha!!! tam G"; not "meu gato ia amar"
         return False
+
+    def judges_fit_for_self(self) -> bool:
+        tokens = self.tokens
+        return any(
+            tok in ("mi", "mim", "me") and i >= 1 and tokens[i - 1] in _FIT_PREPOSITIONS and self.judges_fit(i - 1)
+            for i, tok in enumerate(tokens)
+        )
+
+    def judges_fit(self, preposition: int) -> bool:
+        """'muy alto para mí', 'too big for me', 'grande demais pra mim': the words before "para mí" say how
+        something fits ("too ..."), not that the viewer takes it."""
+        tokens = self.tokens
+        before = tokens[preposition - 1] if preposition >= 1 else ""
+        two_before = tokens[preposition - 2] if preposition >= 2 else ""
+        return before in _TOO_MUCH or (two_before in _TOO_MUCH and before.isalpha())
 
     def not_a_noun(self, token: str) -> bool:
         index = self.index
@@ -398,7 +515,7 @@ def _item_confidence(reading: Reading, items: tuple[ClaimItem, ...]) -> float:
     if reading.unresolved or reading.unresolved_variant:
         return 0.55  # a product or a variant the catalog does not have: ask the seller or the model
     if any(item.qty > 20 for item in items):
-        return 0.6  # an absurd quantity is registered as stated, but worth a second look
+        return 0.55  # an absurd quantity is registered as stated, but below the threshold: a second look
     return _margin_confidence(reading)
 
 

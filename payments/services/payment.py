@@ -87,6 +87,9 @@ def order_mark_paid(
         Order.objects.filter(pk=order_id).update(needs_refund=True)
         order_note(order=order, cause=f"{cause}: payment {external_id} not honoured ({problem}); refund it")
         logger.warning("payment %s of order %s not honoured: %s", external_id, order_id, problem)
+        # The buyer paid and gets nothing: they hear it from us, in the same transaction as the flag.
+        paid_for = [{"name": line["name"], "quantity": line["quantity"]} for line in session.lines]
+        reply_work_for_order(order=order, reason="refund_due", extra={"payment_id": payment.pk, "paid": paid_for})
         return PaymentOutcome(order_id=order_id, payment_id=payment.pk, status="refund_needed", problem=problem)
 
     for sale in sales:

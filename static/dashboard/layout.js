@@ -2,6 +2,15 @@
 // hides them below 760px once <html> has the "js" class, set in the page's head). Escape closes the menu.
 (function () {
   "use strict";
+  // Choosing a language applies it at once (the form's button is for pages without scripts).
+  var language = document.getElementById("lang-select");
+  if (language) {
+    language.addEventListener("change", function () { language.form.submit(); });
+  }
+})();
+
+(function () {
+  "use strict";
   var header = document.querySelector("header.topbar");
   var toggle = header && header.querySelector(".menu-toggle");
   if (!toggle) return;

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from tests.processes import ROOT
 
@@ -64,6 +64,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+# What Chromium reported this test as blocked by a page's Content-Security-Policy (its console errors).
+CSP_VIOLATIONS: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_content_security_policy_violation() -> Iterator[None]:
+    """Every page of every journey runs under its CSP with nothing blocked (an inline script or style without
+    the nonce would be, and the page would silently lose it)."""
+    CSP_VIOLATIONS.clear()
+    yield
+    assert not CSP_VIOLATIONS, "blocked by Content-Security-Policy:\n" + "\n".join(CSP_VIOLATIONS)
+
+
+def _note_csp_violation(message: ConsoleMessage) -> None:
+    if "Content Security Policy" in message.text:
+        CSP_VIOLATIONS.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
@@ -93,6 +111,7 @@ def open_page(browser: Browser, *, base_url: str, journey: Journey) -> Page:
         is_mobile=journey.viewport == "phone",
         has_touch=journey.viewport == "phone",
     )
+    context.on("console", _note_csp_violation)  # every tab of the context, a second one opened later too
     page = context.new_page()
     page.set_default_timeout(10_000)
     return page

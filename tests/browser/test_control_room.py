@@ -173,7 +173,10 @@ def test_claim_from_a_webhook_comment_appears_live_and_stays_with_its_seller(
     expect(other_page.locator("#feed li")).to_have_count(0)
     assert "B7" not in other_page.content()
     assert "quiero" not in other_page.content()
-    close_code = other_page.evaluate(
+    # From a blank tab of seller B's browser: seller B's pages may not even try (their CSP allows sockets to their
+    # own host only), so the server's own refusal is what this checks.
+    blank_tab = other_page.context.new_page()
+    close_code = blank_tab.evaluate(
         """url => new Promise(resolve => {
             const socket = new WebSocket(url);
             socket.onclose = event => resolve(event.code);

@@ -112,6 +112,13 @@ PURCHASES: list[tuple[str, str | None, str, list[Item]]] = [
     # a reservation phrased as a question is still a claim
     ("mx", "A12", "me la apartas en XG?", [("A12", "XG", 1)]),
     ("us", "20", "can i switch my 11 from M to L?", [("11", "L", 1)]),
+    # "if you can" / "se puder" before a claim is politeness, not a condition
+    ("mx", "A12", "si puedes me apartas la falda negra", [("A13", "negro", 1)]),
+    ("br", "101", "se puder separa a M pra mim", [("101", "M", 1)]),
+    ("us", "11", "if possible i'll take the tank in M", [("11", "M", 1)]),
+    # polite claims: "I'd like", "quisiera", "cuenta conmigo"
+    ("us", "11", "i'd like the dress in M", [("12", "M", 1)]),
+    ("mx", "A12", "cuenta conmigo para la G", [("A12", "G", 1)]),
 ]
 
 
@@ -135,6 +142,12 @@ QUESTIONS = [
     ("us", "11", "does it run small?"),
     ("us", "11", "I want to see 12 again"),
     ("us", "11", "what colors does the sweatshirt come in?"),
+    ("mx", "A12", "si puedes traerla en verde me la llevo"),
+    ("br", "101", "se puder fazer em GG eu levo"),
+    # a claim verb whose object is information, not a product
+    ("br", "101", "manda o link do pix"),
+    ("mx", "A12", "mándame el número de cuenta"),
+    ("us", "11", "i'd like to see the dress again"),
 ]
 
 
@@ -173,6 +186,11 @@ OTHERS = [
     ("us", "12", "the 12 looks amazing on you!"),
     ("us", "12", "i want one but im broke till friday 😭"),
     ("us", "12", "❤️❤️❤️"),
+    ("mx", "A12", "esa blusa es muy corta para mí jaja"),
+    ("us", "12", "that dress is too long for me lol"),
+    ("br", "102", "o vestido é longo demais pra mim kkk"),
+    ("mx", "A12", "esa blusa está muy grande para mí"),
+    ("br", "101", "muito pequeno pra mim esse cropped"),
 ]
 
 
@@ -212,7 +230,16 @@ def test_a_variant_the_product_lacks_is_null_and_lowers_confidence() -> None:
 def test_absurd_quantities_are_kept_as_stated() -> None:
     result = parse_comment("quero 500", live("br", "110"))
     assert items_of(result) == [("110", None, 500)]
-    assert result.confidence < 0.9
+    assert result.confidence < settings.INTENT_CONFIDENCE_THRESHOLD  # reserved only after a second look
+
+
+@pytest.mark.parametrize(
+    ("catalog", "featured", "text"),
+    [("mx", "A12", "solo la falda, la blusa ya la tengo"), ("br", "101", "já tenho o cropped, só o vestido M")],
+)
+def test_a_refusal_in_one_clause_and_a_product_in_another_go_to_review(catalog: str, featured: str, text: str) -> None:
+    result = parse_comment(text, live(catalog, featured))
+    assert result.confidence < settings.INTENT_CONFIDENCE_THRESHOLD, result
 
 
 def test_clear_claims_are_confident() -> None:
