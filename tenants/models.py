@@ -7,6 +7,7 @@ from django.db.models import Q
 from django_tenants.clone import CloneSchema
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import schema_exists
+from psycopg import sql
 
 
 class Language(models.TextChoices):
@@ -84,11 +85,50 @@ class Seller(TenantMixin):
         """
         base_schema = self.get_base_schema()
         if sync_schema and base_schema and schema_exists(base_schema) and not schema_exists(self.schema_name):
+            if filled := template_tables_with_rows(base_schema):
+                raise TemplateNotEmptyError(base_schema, filled)
             CloneSchema().clone_schema(base_schema, self.schema_name, self.clone_mode)
             _restore_constraint_names(template=base_schema, clone=self.schema_name)
             connection.set_schema_to_public()  # type: ignore[attr-defined]
             return True
         return bool(super().create_schema(check_if_exists, sync_schema, verbosity))
+
+
+class TemplateNotEmptyError(Exception):
+    """The template schema holds rows beyond TEMPLATE_FRAMEWORK_TABLES: every new seller would inherit
+    them, so no seller is cloned from it until an operator empties it."""
+
+    def __init__(self, schema: str, tables: list[str]) -> None:
+        super().__init__(
+            f"The template schema {schema!r} is not empty (rows in {', '.join(tables)}): no seller is created "
+            f"from it until those rows are removed."
+        )
+        self.tables = tables
+
+
+# What migrating the template writes by design: its migration records, and the content types and permissions that
+# Django's post_migrate signal creates (the same in every seller).
+TEMPLATE_FRAMEWORK_TABLES = ("django_migrations", "django_content_type", "auth_permission")
+
+
+def template_tables_with_rows(schema: str) -> list[str]:
+    """The tables of `schema` that hold at least one row, TEMPLATE_FRAMEWORK_TABLES aside (two statements)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'BASE TABLE' "
+            "AND NOT (table_name = ANY(%s)) ORDER BY table_name",
+            [schema, list(TEMPLATE_FRAMEWORK_TABLES)],
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+        if not tables:
+            return []
+        # identifiers from information_schema, quoted by PostgreSQL's own rules (psycopg.sql.Identifier)
+        probes = sql.SQL(" UNION ALL ").join(
+            sql.SQL("SELECT %s WHERE EXISTS (SELECT 1 FROM {})").format(sql.Identifier(schema, table))
+            for table in tables
+        )
+        cursor.execute(probes, tables)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _restore_constraint_names(*, template: str, clone: str) -> None:

@@ -16,7 +16,15 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from tenants.crypto import encrypt_token
-from tenants.models import SELLER_CURRENCIES, Domain, Language, PageBinding, Platform, Seller
+from tenants.models import (
+    SELLER_CURRENCIES,
+    Domain,
+    Language,
+    PageBinding,
+    Platform,
+    Seller,
+    TemplateNotEmptyError,
+)
 
 SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 RESERVED_SCHEMAS = {"public", "tenant_template", "information_schema"}
@@ -137,7 +145,10 @@ def seller_provision(
                 currency=currency.upper(),
                 payment_provider=settings.PAYMENT_PROVIDER,
             )
-            seller.save(verbosity=0)
+            try:
+                seller.save(verbosity=0)
+            except TemplateNotEmptyError as exc:
+                raise ProvisioningError(str(exc)) from None
             Domain.objects.create(domain=domain, tenant=seller, is_primary=True)
             changes.append(f"created schema {schema_name} and domain {domain}")
         for page in pages:

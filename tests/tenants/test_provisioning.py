@@ -178,3 +178,23 @@ def test_demo_setup_with_reset_starts_the_demo_seller_afresh(db: None) -> None:
         assert not LiveSession.objects.exists()
         assert Product.objects.filter(code="A12").exists()  # the catalog is imported again
     assert Seller.objects.filter(schema_name="demo").count() == 1
+
+
+def test_create_seller_refuses_a_template_schema_that_holds_rows_and_names_them(db: None) -> None:
+    # A row in the template would be cloned into every seller created after it (issue 14: a stream entry that named
+    # the template schema left a comment and an on-air live there).
+    with schema_context("tenant_template"):
+        Product.objects.create(code="LEAK", name="Left in the template", price_minor=100, currency="MXN")
+
+    with pytest.raises(
+        CommandError, match=r"template schema 'tenant_template' is not empty \(rows in inventory_product"
+    ):
+        provision()
+
+    assert not schema_exists("shop_new")
+    assert not Seller.objects.filter(schema_name="shop_new").exists()
+    with schema_context("tenant_template"):
+        Product.objects.filter(code="LEAK").delete()
+    provision()
+    with schema_context("shop_new"):
+        assert not Product.objects.filter(code="LEAK").exists()
