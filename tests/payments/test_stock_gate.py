@@ -16,8 +16,7 @@ from django.utils import timezone
 from inventory.models import Variant
 from inventory.stock_gate import StockGate, gate_key, stock_gate_rebuild
 from livestreams.intent.types import ClaimItem
-from payments.models import Reservation
-from payments.reservations import claim_reserve, waitlist_sweep
+from payments.reservations import claim_reserve
 from tenants.models import Seller
 from tests.factories import make_comment, make_live, make_product, stock_conservation_errors
 from tests.payments.test_reservations import POLICY
@@ -158,31 +157,3 @@ def test_claim_finding_the_gate_lost_rebuilds_it_after_commit(
 
     assert decision.items[0].status == "reserved"
     assert (gate.is_built(), gate.available(variant.pk)) == (True, 4)
-
-
-def test_gate_that_wrongly_says_sold_out_is_healed_by_the_waitlist_sweep(
-    in_seller_a: Seller,
-    redis_client: redis.Redis,
-    prefix: str,
-    gate_for: Callable[[str], StockGate],
-    django_capture_on_commit_callbacks,
-) -> None:
-    variant = make_product(code="A12", variants={"M": 3}).variants.get()
-    stock_gate_rebuild(schema_name="seller_a", redis_client=redis_client, prefix=prefix)
-    gate = gate_for("seller_a")
-    gate.set_available(variant.pk, 0)
-    comment = make_comment(live=make_live(), external_id="c1")
-
-    decision = claim_reserve(
-        comment=comment, items=[ClaimItem("A12", "M", 2)], policy=POLICY, now=timezone.now(), gate=gate
-    )
-    variant.refresh_from_db()
-    assert (decision.items[0].status, variant.reserved) == ("waitlisted", 0)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        promoted = waitlist_sweep(now=timezone.now(), gate=gate)
-
-    assert promoted == [Reservation.objects.get(source_comment=comment).pk]
-    assert Reservation.objects.get(source_comment=comment).status == "reserved"
-    assert gate.available(variant.pk) == 1
-    assert stock_conservation_errors(initial={variant.pk: 3}) == []
