@@ -1,5 +1,5 @@
 """Reservation services: claims reserve stock fairly (first come, first served, never oversold), holds
-expire, cancels release, and waitlists are promoted. PostgreSQL decides; the Redis stock gate only sheds."""
+expire, cancels release, and waitlists are promoted. PostgreSQL decides."""
 
 from __future__ import annotations
 

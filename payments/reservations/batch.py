@@ -18,18 +18,15 @@ from django.utils import timezone
 
 from config.db_rows import one_round_trip
 from inventory.models import StockMovement, Variant
-from inventory.stock_gate import StockGate
 from livestreams.intent.types import ClaimItem
 from livestreams.models import Comment, LiveSession
 from payments.models import Buyer, Order, Reservation, new_cart_token
 from payments.reservations.common import (
     PolicyCache,
     Status,
-    gate_set_on_commit,
     hold_expires_at,
     lock_variants,
     promote_locked,
-    refresh_gate_on_commit,
     release_locked,
 )
 from payments.reservations.lines import (
@@ -60,7 +57,6 @@ def claim_reserve(
     items: Sequence[ClaimItem],
     policy: ClaimPolicy,
     now: datetime,
-    gate: StockGate | None = None,
 ) -> ClaimDecision:
     """Decide one purchase claim in its own transaction (the control room's manual review): the claims stage's
     batch path with a batch of one, so both apply the same rules. Idempotent: a comment decided before, or
@@ -70,7 +66,7 @@ def claim_reserve(
         raise ReservationError(f"Comment {comment.external_id} is not attached to a live session.")
     try:
         with transaction.atomic():
-            batch = claims_reserve_batch(claims=[(comment, items)], policy_for=lambda _live: policy, now=now, gate=gate)
+            batch = claims_reserve_batch(claims=[(comment, items)], policy_for=lambda _live: policy, now=now)
     except IntegrityError as error:
         if _is_duplicate_reservation(error) and Reservation.objects.filter(source_comment=comment).exists():
             return decision_replayed(comment=comment, items=items)
@@ -97,7 +93,6 @@ def claims_reserve_batch(
     claims: Sequence[tuple[Comment, Sequence[ClaimItem]]],
     policy_for: Callable[[LiveSession], ClaimPolicy],
     now: datetime,
-    gate: StockGate | None = None,
     undecided_ids: Collection[int] = (),
     variants_by_code: dict[str, list[Variant]] | None = None,
 ) -> ReservedBatch:
@@ -169,10 +164,6 @@ def claims_reserve_batch(
                 )
 
     _reserve({pk: delta for pk, delta in reserved_delta.items() if delta}, new_rows)
-    gate_set_on_commit(
-        gate=gate,
-        available={pk: on_hand - reserved - reserved_delta.get(pk, 0) for pk, (on_hand, reserved) in locked.items()},
-    )
 
     decisions = []
     for comment, items in claims:
@@ -200,7 +191,6 @@ def claims_swap_release(
     replaces: Sequence[ClaimItem],
     keep: Sequence[ClaimItem],
     now: datetime,
-    gate: StockGate | None = None,
 ) -> SwapRelease:
     """First half of a swap or correction ("la L en vez de la M", "perdón, era la L"): release the buyer's
     reserved and waitlisted reservations of the replaced items in the comment's live (an item without a variant:
@@ -237,7 +227,6 @@ def claims_swap_release(
     released = release_locked(reservations=rows, actor=ACTOR, note=f"swap comment {comment.external_id}")
     policies = PolicyCache()
     promoted = [pk for vid in variant_ids for pk in promote_locked(variant_id=vid, now=now, policies=policies)]
-    refresh_gate_on_commit(gate=gate, variant_ids=variant_ids)
     summary = ReleaseSummary(released=tuple(released), promoted_ids=tuple(promoted))
     return SwapRelease(summary, min(holds) if holds else None)
 
