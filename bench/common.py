@@ -18,7 +18,8 @@ import httpx
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# The bench inputs and the peer: beside the repository, or where $LSS_SHARED says (a git worktree elsewhere).
+SHARED = Path(os.environ.get("LSS_SHARED") or ROOT.parent / "shared")
 
 
 def server_url() -> str:

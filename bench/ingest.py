@@ -60,6 +60,8 @@ def main() -> int:
             "FIELD_ENCRYPTION_KEY": "YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleTE=",
             "META_APP_SECRET": SECRET,
             "META_VERIFY_TOKEN": "bench",
+            "PUBLIC_HOSTS": "127.0.0.1,localhost",
+            "SELLER_HOST_SUFFIXES": ".localhost",
             "STREAM_KEY_PREFIX": prefix,
             "LOG_LEVEL": "WARNING",
         }

@@ -11,6 +11,9 @@ from __future__ import annotations
 import os
 import sys
 
+# A request whose headers or body arrive too slowly is cut off (config/http_deadlines.py).
+READ_DEADLINES = ["--http", "config.http_deadlines:DeadlineHttpToolsProtocol"]
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
@@ -29,7 +32,7 @@ def main() -> None:
     # and leave access logs to it.
     command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port)]
     command += ["--host", "0.0.0.0"]  # noqa: S104
-    command += ["--workers", str(workers), "--proxy-headers", "--no-access-log"]
+    command += ["--workers", str(workers), "--proxy-headers", "--no-access-log", *READ_DEADLINES]
     os.execv(sys.executable, command)  # noqa: S606 (our own interpreter and arguments)
 
 

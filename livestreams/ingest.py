@@ -11,19 +11,27 @@ executed by the webhook on the async Redis client, or by the inbox relay on the 
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import logging
+import re
 import time
+import weakref
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
 import redis
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from livestreams.intent.prefilter import is_candidate
 from livestreams.meta_events import MetaEvent, ParsedDelivery, parse_delivery
+from livestreams.models import Comment
 from livestreams.streams import keys
 from livestreams.streams.connection import RedisClient, get_async_redis, get_redis
 from livestreams.streams.events import IngestEvent
@@ -91,7 +99,7 @@ def ingest_plan(parsed: ParsedDelivery, *, received_time: float) -> IngestPlan:
         if schema is None:
             plan.unbound += 1
             continue
-        ingest_event = _to_ingest_event(event, schema=schema, received_time=received_time)
+        ingest_event = _to_ingest_event(storable(event), schema=schema, received_time=received_time)
         plan.noise += event.kind != "live_video" and ingest_event.candidate == "0"
         shard = keys.shard_of(schema)
         flat = [item for pair in ingest_event.to_fields().items() for item in pair]
@@ -117,15 +125,79 @@ async def meta_delivery_accept(*, body: bytes, payload: object) -> IngestReport:
         await sync_to_async(reload_if_stale)()  # the one query, every PAGE_ROUTES_TTL, off the event loop
     plan = ingest_plan(parsed, received_time=time.time())
     try:
-        return await _execute_async(plan)
+        report = await _execute_async(plan)
     except redis.RedisError as exc:
         logger.warning("ingest: redis unavailable (%s); keeping the delivery in the inbox", exc.__class__.__name__)
+    else:
+        if not report.queued:  # nothing new (Meta's retry of a delivery we kept, or nothing for a seller)
+            return report
+        try:  # the record of what we accepted, before the 200: Redis may lose it (FLUSHALL, a restart)
+            await _write_ahead().keep(body, queued=True)
+        except DatabaseError as exc:
+            logger.error("ingest: queued to redis but not recorded in postgresql: %s", exc)
+        return report
     try:
-        await sync_to_async(InboxDelivery.objects.create)(source="meta", body=body)
+        await _write_ahead().keep(body, queued=False)
     except DatabaseError as exc:
         logger.error("ingest: neither redis nor postgresql can take a delivery: %s", exc)
         raise IngestUnavailable from exc
     return IngestReport(inboxed=True)
+
+
+class WriteAhead:
+    """Group commit of accepted deliveries to the inbox: one writer task inserts every delivery that arrived
+    while its previous INSERT ran in one statement, so under load a delivery costs a share of one INSERT and
+    waits for at most two. One per event loop."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[bytes, bool, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def keep(self, body: bytes, *, queued: bool) -> None:
+        """Return once the delivery is committed to the inbox; raises DatabaseError if it could not be."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((body, queued, future))
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_all())
+        await future
+
+    async def _write_all(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    await sync_to_async(_inbox_insert)([(body, queued) for body, queued, _ in batch])
+                except Exception as exc:  # every waiter hears it (DatabaseError: no record, so no 200)
+                    for *_, waiter in batch:
+                        waiter.set_exception(exc)
+                else:
+                    for *_, waiter in batch:
+                        waiter.set_result(None)
+        finally:
+            self._writer = None
+
+
+_write_aheads: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, WriteAhead] = weakref.WeakKeyDictionary()
+
+
+def _write_ahead() -> WriteAhead:
+    loop = asyncio.get_running_loop()
+    writer = _write_aheads.get(loop)
+    if writer is None:
+        writer = _write_aheads[loop] = WriteAhead()
+    return writer
+
+
+def _inbox_insert(deliveries: list[tuple[bytes, bool]]) -> None:
+    now = timezone.now()
+    try:
+        InboxDelivery.objects.bulk_create(
+            [InboxDelivery(source="meta", body=body, relayed_at=now if queued else None) for body, queued in deliveries]
+        )
+    except DatabaseError:
+        if not connection.in_atomic_block:
+            connection.close()  # a broken connection is not reused: the next delivery connects again
+        raise
 
 
 async def _execute_async(plan: IngestPlan) -> IngestReport:
@@ -188,6 +260,29 @@ async def _async_script_sha(client: RedisClient) -> str:
     return sha
 
 
+# What PostgreSQL refuses in text (NUL) and what no UTF-8 can carry (lone surrogates, which JSON's \\u escapes
+# allow): a delivery carrying one would be refused (400, retried by Meta for ever) or its comment would fail every
+# store and end in the dead letters, the buyer's claim with it. Cleaned before the event is queued.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(event: MetaEvent) -> MetaEvent:
+    """The event with NUL dropped and lone surrogates replaced by U+FFFD in every text field."""
+    texts = {name: getattr(event, name) for name in STORABLE_FIELDS}
+    dirty = {name: value for name, value in texts.items() if UNSTORABLE.search(value)}
+    if not dirty:
+        return event
+    cleaned: dict[str, Any] = {name: UNSTORABLE.sub(_replacement, value) for name, value in dirty.items()}
+    return dataclasses.replace(event, **cleaned)
+
+
+STORABLE_FIELDS = ("page_id", "external_id", "verb", "author_id", "author_name", "text", "reply_to")
+
+
+def _replacement(match: re.Match[str]) -> str:
+    return "" if match.group() == "\x00" else "\ufffd"
+
+
 def _to_ingest_event(event: MetaEvent, *, schema: str, received_time: float) -> IngestEvent:
     candidate = event.kind != "live_video" and event.verb == "add" and is_candidate(event.text)
     return IngestEvent(
@@ -231,3 +326,71 @@ def inbox_relay(*, limit: int = 100) -> int:
             InboxDelivery.objects.filter(pk=delivery.pk).update(relayed_at=timezone.now())
             relayed += 1
     return relayed
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    checked: int = 0
+    confirmed: int = 0
+    requeued: int = 0
+    given_up: int = 0
+    deleted: int = 0
+
+
+def accepted_sweep(*, limit: int = 200) -> SweepReport:
+    """Queue again every accepted comment Redis lost: a delivery queued INGEST_SWEEP_GRACE seconds ago whose
+    comments are not all stored has its missing ones queued again (the dedupe key drops them if Redis still has
+    them; the comment's UNIQUE id drops a second store). Deliveries whose comments are all stored are confirmed;
+    confirmed ones older than INGEST_KEEP_SECONDS are deleted. Oldest first; safe in several processes."""
+    now = timezone.now()
+    grace = now - timedelta(seconds=settings.INGEST_SWEEP_GRACE)
+    horizon = now - timedelta(seconds=settings.INGEST_SWEEP_HORIZON)
+    checked = confirmed = requeued = given_up = 0
+    with transaction.atomic():
+        rows = list(
+            InboxDelivery.objects.select_for_update(skip_locked=True)
+            .filter(relayed_at__isnull=False, confirmed_at__isnull=True, relayed_at__lt=grace)
+            .order_by("id")[:limit]
+        )
+        done: list[int] = []
+        for row in rows:
+            checked += 1
+            try:
+                parsed = parse_delivery(json.loads(bytes(row.body)))
+            except ValueError:
+                done.append(row.pk)
+                continue
+            wanted: dict[str, list[MetaEvent]] = {}
+            for event in parsed.events:
+                if event.kind == "live_video" or event.verb != "add":
+                    continue
+                schema = schema_for_page(platform=event.platform, page_id=event.page_id)
+                if schema is not None:
+                    wanted.setdefault(schema, []).append(event)
+            missing: list[MetaEvent] = []
+            for schema, events in wanted.items():
+                with schema_context(schema):
+                    stored = set(
+                        Comment.objects.filter(external_id__in=[e.external_id for e in events]).values_list(
+                            "platform", "external_id"
+                        )
+                    )
+                missing += [e for e in events if (e.platform, e.external_id) not in stored]
+            if not missing:
+                done.append(row.pk)
+                continue
+            if row.received_at < horizon:
+                logger.error("ingest sweep: delivery %s: %s comments never stored; giving up", row.pk, len(missing))
+                given_up += 1
+                done.append(row.pk)
+                continue
+            try:
+                queue_delivery(ParsedDelivery(events=missing), received_time=row.received_at.timestamp())
+            except redis.RedisError:
+                break  # Redis is down: the next sweep tries again
+            requeued += len(missing)
+            logger.warning("ingest sweep: delivery %s had %s comments unstored; queued again", row.pk, len(missing))
+        confirmed = InboxDelivery.objects.filter(pk__in=done).update(confirmed_at=now)
+    keep_since = now - timedelta(seconds=settings.INGEST_KEEP_SECONDS)
+    deleted, _ = InboxDelivery.objects.filter(confirmed_at__lt=keep_since).delete()
+    return SweepReport(checked=checked, confirmed=confirmed, requeued=requeued, given_up=given_up, deleted=deleted)

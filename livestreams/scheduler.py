@@ -1,4 +1,5 @@
-"""Periodic work that is not driven by a stream: relaying the webhook inbox and ending holds."""
+"""Periodic work that is not driven by a stream: relaying the webhook inbox, ending holds, and the sweeps that
+find what Redis lost (accepted comments never stored, decided comments never answered)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ import threading
 import time
 
 import redis
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
-from livestreams.ingest import inbox_relay
+from livestreams.ingest import accepted_sweep, inbox_relay
+from livestreams.sweeps import decided_sweep
 from payments.holds import holds_rebuild, holds_tick
 
 logger = logging.getLogger(__name__)
 
 HOLDS_REBUILD_SECONDS = 60.0
+SWEEP_SECONDS = 5.0
 
 
 def scheduler_tick() -> dict[str, int]:
@@ -33,9 +37,26 @@ def scheduler_tick() -> dict[str, int]:
     return report
 
 
+def sweeps_tick() -> dict[str, int]:
+    """The recovery sweeps; safe to run in several processes at once."""
+    report = {"requeued": 0, "handed_on": 0}
+    try:
+        report["requeued"] = accepted_sweep().requeued
+    except (DatabaseError, redis.RedisError) as exc:
+        logger.warning("scheduler: accepted-events sweep failed: %s", exc.__class__.__name__)
+    try:
+        report["handed_on"] = decided_sweep()
+    except (DatabaseError, redis.RedisError) as exc:
+        logger.warning("scheduler: decided-comments sweep failed: %s", exc.__class__.__name__)
+    return report
+
+
 def run_scheduler(*, stop: threading.Event, interval: float = 1.0) -> None:
-    last_rebuild = float("-inf")
+    last_rebuild = last_sweep = float("-inf")
     while not stop.is_set():
+        if time.monotonic() - last_sweep > min(SWEEP_SECONDS, settings.INGEST_SWEEP_GRACE):
+            sweeps_tick()
+            last_sweep = time.monotonic()
         if time.monotonic() - last_rebuild > HOLDS_REBUILD_SECONDS:
             try:
                 holds_rebuild()

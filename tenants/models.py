@@ -155,12 +155,18 @@ class PageBinding(models.Model):
 
 
 class InboxDelivery(models.Model):
-    """A webhook delivery accepted while Redis was unavailable: kept here until the relay queues it."""
+    """Every webhook delivery we answered 200 with new events: PostgreSQL is the record of what was accepted.
+
+    Written before the answer. Queued to Redis at once (`relayed_at` set), or, while Redis was unavailable,
+    kept pending until the relay queues it. The accepted-events sweep checks each queued delivery's comments
+    were stored and queues the missing ones again (Redis lost them), then sets `confirmed_at`.
+    """
 
     source = models.CharField(max_length=16, default="meta")
     body = models.BinaryField()
     received_at = models.DateTimeField(auto_now_add=True)
     relayed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
 
@@ -168,6 +174,11 @@ class InboxDelivery(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["id"], condition=Q(relayed_at__isnull=True), name="inbox_pending_idx"),
+            models.Index(
+                fields=["id"],
+                condition=Q(relayed_at__isnull=False, confirmed_at__isnull=True),
+                name="inbox_unconfirmed_idx",
+            ),
         ]
 
     def __str__(self) -> str:

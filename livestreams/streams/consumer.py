@@ -118,6 +118,20 @@ class StreamConsumer:
 
     def run_once(self) -> int:
         """One round: renew/claim shard leases, retry or dead-letter stale entries, read new ones."""
+        try:
+            return self._round()
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            # Redis lost our consumer groups (FLUSHALL, a restart without persistence) while ingest's XADD made
+            # the streams again: recreate the groups of our shards from the start of each stream, at once.
+            logger.warning("%s: consumer group missing (%s); recreating it", self.stage.name, exc)
+            self._groups_ready.clear()
+            for shard in sorted(self.owned):
+                self._ensure_group(shard)
+            return 0
+
+    def _round(self) -> int:
         self._heartbeat_and_balance()
         handled = 0
         # Stale entries can only appear after a visibility timeout: looking for them every loop would cost a
