@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from django.urls import include, path
 
+from api import views as api_views
 from config import health
 from config.admin_sites import seller_admin_site
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", seller_admin_site.urls),
+    path("api/v1/", include("api.urls")),
+    path("settings/api-keys/", api_views.api_keys, name="api_keys"),
     path("", include("payments.urls")),
     path("", include("payments.urls_dashboard")),
     path("", include("inventory.urls")),

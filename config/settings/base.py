@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str, parse_database_url
 from core.logs import logging_settings
@@ -43,6 +45,8 @@ SHARED_APPS = [
     "channels",
     "axes",
     "csp",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -53,6 +57,7 @@ TENANT_APPS = [
     "livestreams",
     "payments",
     "messenger",
+    "api",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -156,6 +161,8 @@ STREAM_MAX_DELIVERIES = env_int("STREAM_MAX_DELIVERIES", 5)
 # Seconds a consumer's claim on a shard lasts without renewal (a dead consumer's shards move after this).
 STREAM_SHARD_LEASE = float(env_str("STREAM_SHARD_LEASE", "10"))
 REDIS_SOCKET_TIMEOUT = float(env_str("REDIS_SOCKET_TIMEOUT", "2"))
+# Connections per process's Redis pool; past it a caller waits (up to REDIS_SOCKET_TIMEOUT) for a free one.
+REDIS_MAX_CONNECTIONS = env_int("REDIS_MAX_CONNECTIONS", 100)
 
 # Meta webhooks: the app secret signs every delivery; the verify token answers the subscription handshake.
 META_APP_SECRET = env_str("META_APP_SECRET", "dev-meta-app-secret")
@@ -229,7 +236,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", "https:"],  # a product's image_url may be on the seller's own image host
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
@@ -266,6 +273,22 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# Requests each API key (or staff session) may make to /api/v1/ per period; over it the API answers 429.
+API_RATE_PER_KEY = env_str("API_RATE_PER_KEY", "600/min")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", API_RATE_PER_KEY):
+    raise ImproperlyConfigured(f"API_RATE_PER_KEY={API_RATE_PER_KEY!r}: write requests/period, e.g. 600/min")
+# The public API's OpenAPI 3 schema (/api/v1/schema/) and its Swagger UI (/api/v1/docs/, from the sidecar's files).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LiveStreamSell AI seller API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": "A seller's catalog and stock. Authorization: Bearer <API key from Settings → API keys>.",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
@@ -279,6 +302,8 @@ LOG_QUIET = {
     "django.request": "ERROR",
     "httpx": "WARNING",
     "channels_redis": "WARNING",
+    # django-axes logs each successful login's reset at INFO; failures and lockouts are WARNING and stay.
+    "axes": "WARNING",
 }
 LOGGING = logging_settings(level=LOG_LEVEL, log_format=LOG_FORMAT, quiet=LOG_QUIET)
 

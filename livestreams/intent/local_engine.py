@@ -14,7 +14,14 @@ import re
 from livestreams.intent.local.catalog import CatalogIndex, index_for
 from livestreams.intent.local.morph import stem
 from livestreams.intent.local.reading import Reading, read
-from livestreams.intent.local.signals import FILLERS, INJECTION, POSSESSIVE_CLAIMS, QUESTION_START, scan_signals
+from livestreams.intent.local.signals import (
+    DECLINE,
+    FILLERS,
+    INJECTION,
+    POSSESSIVE_CLAIMS,
+    QUESTION_START,
+    scan_signals,
+)
 from livestreams.intent.local.text import SENTENCE_BREAK, normalize, tokenize_glued
 from livestreams.intent.local.vocab import QTY_UNITS, VARIANT_MARKERS, words
 from livestreams.intent.types import ClaimItem, Intent, IntentResult, LiveContext
@@ -31,7 +38,7 @@ _CORRECTION = re.compile(
 )
 # "mejor la G", "ay no, mejor en G", "actually L", "na verdade a G": a clause that opens with "rather" corrects.
 _PREFERENCE = re.compile(
-    r"(?:^|[|,] )(?:(?:ay|ah|oh|uy|ops|oops|no|nao|mm|hmm) (?:, )?)*"
+    r"(?:^|[|,] |(?<![a-z])(?:pero|mas|but) )(?:(?:ay|ah|oh|uy|ops|oops|no|nao|mm|hmm) (?:, )?)*"
     r"(?:mejor|melhor|better|actually|na verdade|en realidad|mas bien)(?![a-z])(?! que)"
 )
 _CONDITIONAL_PRONOUNS = frozenset({"me", "te", "lo", "la", "los", "las", "le", "les", "nos", "you", "it", "they"})
@@ -59,6 +66,12 @@ _QUESTION_NOUNS = words(
     "talla tallas tamano tamanho size color colores cor cores colour colors precio preco price tela material "
     "medida medidas marca numero hora dia tipo modelo tecido largo ancho"
 )
+# "manda o link do pix", "pásame tu whatsapp", "send me the link": asking for information, not claiming.
+_INFORMATION = words(
+    "link links enlace pix chave cuenta conta cbu alias datos dados numero whatsapp wpp foto fotos video videos "
+    "info informacion informacao ubicacion direccion endereco detalles detalhes catalogo catalog qr"
+)
+_BEFORE_OBJECT = words("o a os as el la los las the me mi my tu your su seu sua um uma un una de del do da")
 _ITEMLESS: dict[tuple[str, float], IntentResult] = {}
 
 
@@ -140,7 +153,9 @@ class _Comment:
         self.claim_words = claim_words
         self.index = index
         self.asks = "?" in tokens
-        self.claim_verb = "CLAIM" in signals or "RESERVE" in signals
+        claims = "CLAIM" in signals or "RESERVE" in signals
+        self.information_request = claims and self.asks_for_information()
+        self.claim_verb = claims and not self.information_request
         self.strong = self.claim_verb or self.possessive_claim()
         self._readings: dict[tuple[bool, int], Reading] = {}
         self._conditional: bool | None = None
@@ -175,6 +190,10 @@ class _Comment:
         if "CANCEL" in signals and not swap:
             return self.cancel()
         correction = not self.asks and self.corrects()
+        if correction and not swap:
+            later = self.preferred_tail()
+            if later is not None:
+                return later  # "uso 9 pero me quedan grandes, mejor 8.5": what comes after "mejor" is the claim
         if swap or correction:
             reading = self.reading()
             named_variant = any(item.variant is not None for item in reading.items)
@@ -185,11 +204,15 @@ class _Comment:
         if _HYPOTHETICAL.search(self.joined):
             return _itemless("other", 0.8)  # "me lo compraría todo", "would buy": a wish, not a claim
         if "DECLINE" in signals:
+            if self.names_items_outside(DECLINE):
+                return _itemless("other", 0.55)  # "solo el protector, la funda ya la tengo": which clause wins?
             return _itemless("other", 0.75 if self.strong else 0.9)
         if "SHOW_AGAIN" in signals or "KNOW" in signals:
             return _itemless("question", 0.85)
         if "PRICE" in signals:
             return _itemless("question", 0.55 if self.strong and not self.asks else 0.9)
+        if self.information_request and not self.strong:
+            return _itemless("question", 0.7)  # "mándame el número de cuenta", "dame tu whatsapp"
         if not self.strong and "@" in self.tokens:
             return _itemless("other", 0.85)  # talking to a friend ("@maria mira")
         if "CHATTER" in signals and not self.strong and _ABOUT_OTHERS_CLAIMS.isdisjoint(self.tokens):
@@ -297,6 +320,38 @@ class _Comment:
         replaces = tuple(r for r in replaces if (r.code, r.variant) not in {(i.code, i.variant) for i in items})
         return IntentResult(intent="purchase", items=items, confidence=confidence, replaces=replaces)
 
+    def preferred_tail(self) -> IntentResult | None:
+        """'..., mejor la G': when "mejor"/"actually" opens a later clause, the items after it are the claim and
+        replace the product's other variants; what came before is only context."""
+        match = _PREFERENCE.search(self.joined)
+        if match is None or match.start() == 0:
+            return None
+        start = self.joined.count(" ", 0, match.end()) + 1
+        if start >= len(self.tokens):
+            return None
+        tail = self.reading(start=start)
+        if not tail.items or all(item.variant is None for item in tail.items):
+            return None
+        return self.purchase(tail, 0.75)
+
+    def names_items_outside(self, signal: re.Pattern[str]) -> bool:
+        """Another clause than the one with `signal` names a product ("solo el protector, la funda ya la tengo")."""
+        match = signal.search(self.joined)
+        if match is None:
+            return False
+        tokens = self.tokens
+        at = self.joined.count(" ", 0, match.start())
+        start = at
+        while start > 0 and tokens[start - 1] not in (",", SENTENCE_BREAK):
+            start -= 1
+        end = at
+        while end < len(tokens) and tokens[end] not in (",", SENTENCE_BREAK):
+            end += 1
+        if start == 0 and end == len(tokens):
+            return False
+        reading = self.reading(default_to_featured=False)
+        return any(i < start or i >= end for i in reading.consumed if tokens[i].isalnum())
+
     def corrects(self) -> bool:
         return _CORRECTION.search(self.joined) is not None or _PREFERENCE.search(self.joined) is not None
 
@@ -342,6 +397,23 @@ class _Comment:
             if j + 1 < len(tokens) or self.strong:
                 return True
         return False
+
+    def asks_for_information(self) -> bool:
+        """Every claim word asks for something that is not a product ("manda o link do pix", "dame tu número")."""
+        tokens = self.tokens
+        spans = 0
+        for i in sorted(self.claim_words):
+            if i - 1 in self.claim_words:
+                continue
+            spans += 1
+            k = i
+            while k in self.claim_words:
+                k += 1
+            while k < len(tokens) and tokens[k] in _BEFORE_OBJECT:
+                k += 1
+            if k >= len(tokens) or tokens[k] not in _INFORMATION:
+                return False
+        return spans > 0
 
     def claim_follows(self, start: int) -> bool:
         """A claim word, or a pause before one, comes right after `start` (pronouns skipped)."""

@@ -10,21 +10,33 @@ from typing import Any
 import redis
 import redis.asyncio
 from django.conf import settings
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 # redis-py annotates replies as bytes | str | None whatever decode_responses says; ours always decodes to str,
 # so the client is typed loosely rather than casting every reply.
 RedisClient = Any
 
 
+# A blocking pool (a caller waits for a free connection instead of failing past the limit), and one retry on
+# a fresh connection when a pooled one turns out dead (Redis restarted since it was opened).
+def _pool_options() -> dict[str, Any]:
+    return {
+        "decode_responses": True,
+        "socket_connect_timeout": settings.REDIS_SOCKET_TIMEOUT,
+        "socket_timeout": settings.REDIS_SOCKET_TIMEOUT,
+        "max_connections": settings.REDIS_MAX_CONNECTIONS,
+        "timeout": settings.REDIS_SOCKET_TIMEOUT,
+        "health_check_interval": 30,
+        "retry_on_error": [redis.ConnectionError],
+    }
+
+
 @lru_cache(maxsize=1)
 def get_redis() -> RedisClient:
-    return redis.Redis.from_url(
-        settings.REDIS_URL,
-        decode_responses=True,
-        socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT,
-        socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
-        health_check_interval=30,
-    )
+    pool = redis.BlockingConnectionPool.from_url(settings.REDIS_URL, **_pool_options())
+    return redis.Redis(connection_pool=pool, retry=Retry(NoBackoff(), 1), retry_on_error=[redis.ConnectionError])
 
 
 _async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisClient] = weakref.WeakKeyDictionary()
@@ -35,12 +47,10 @@ def get_async_redis() -> RedisClient:
     loop = asyncio.get_running_loop()
     client = _async_clients.get(loop)
     if client is None:
-        client = _async_clients[loop] = redis.asyncio.Redis.from_url(
-            settings.REDIS_URL,
-            decode_responses=True,
-            socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT,
-            socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
+        pool = redis.asyncio.BlockingConnectionPool.from_url(
+            settings.REDIS_URL, retry=AsyncRetry(NoBackoff(), 1), **_pool_options()
         )
+        client = _async_clients[loop] = redis.asyncio.Redis(connection_pool=pool)
     return client
 
 

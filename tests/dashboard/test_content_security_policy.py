@@ -55,6 +55,7 @@ def assert_page_follows_its_policy(response: TestResponse) -> None:
         "/orders/",
         "/settings/",
         "/settings/messages/",
+        "/settings/api-keys/",
     ],
 )
 def test_every_dashboard_page_carries_the_policy_and_its_inline_code_the_nonce(owner_client: Client, path: str) -> None:
@@ -96,3 +97,15 @@ def test_the_admin_sites_allow_inline_styles_and_nothing_else_inline(seller_a: S
         assert policy["style-src"] == "style-src 'self' 'unsafe-inline'"
         assert policy["script-src"].startswith("script-src 'self'") and "unsafe" not in policy["script-src"]
         assert policy["default-src"] == "default-src 'self'"
+
+
+def test_a_products_picture_on_the_sellers_own_image_host_is_allowed(owner_client: Client, seller_a: Seller) -> None:
+    with schema_context(seller_a.schema_name):
+        product = make_product(code="A12", variants={"M": 1})
+        product.image_url = "https://cdn.boutique.example/a12.jpg"
+        product.save()
+
+    response = owner_client.get("/products/A12/")
+
+    assert 'src="https://cdn.boutique.example/a12.jpg"' in response.content.decode()
+    assert policy_of(response)["img-src"] == "img-src 'self' data: https:"

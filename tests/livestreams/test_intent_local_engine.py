@@ -116,6 +116,9 @@ PURCHASES: list[tuple[str, str | None, str, list[Item]]] = [
     ("mx", "A12", "si puedes me apartas la falda negra", [("A13", "negro", 1)]),
     ("br", "101", "se puder separa a M pra mim", [("101", "M", 1)]),
     ("us", "11", "if possible i'll take the tank in M", [("11", "M", 1)]),
+    # polite claims: "I'd like", "quisiera", "cuenta conmigo"
+    ("us", "11", "i'd like the dress in M", [("12", "M", 1)]),
+    ("mx", "A12", "cuenta conmigo para la G", [("A12", "G", 1)]),
 ]
 
 
@@ -141,6 +144,10 @@ QUESTIONS = [
     ("us", "11", "what colors does the sweatshirt come in?"),
     ("mx", "A12", "si puedes traerla en verde me la llevo"),
     ("br", "101", "se puder fazer em GG eu levo"),
+    # a claim verb whose object is information, not a product
+    ("br", "101", "manda o link do pix"),
+    ("mx", "A12", "mándame el número de cuenta"),
+    ("us", "11", "i'd like to see the dress again"),
 ]
 
 
@@ -224,6 +231,15 @@ def test_absurd_quantities_are_kept_as_stated() -> None:
     result = parse_comment("quero 500", live("br", "110"))
     assert items_of(result) == [("110", None, 500)]
     assert result.confidence < settings.INTENT_CONFIDENCE_THRESHOLD  # reserved only after a second look
+
+
+@pytest.mark.parametrize(
+    ("catalog", "featured", "text"),
+    [("mx", "A12", "solo la falda, la blusa ya la tengo"), ("br", "101", "já tenho o cropped, só o vestido M")],
+)
+def test_a_refusal_in_one_clause_and_a_product_in_another_go_to_review(catalog: str, featured: str, text: str) -> None:
+    result = parse_comment(text, live(catalog, featured))
+    assert result.confidence < settings.INTENT_CONFIDENCE_THRESHOLD, result
 
 
 def test_clear_claims_are_confident() -> None:

@@ -380,6 +380,25 @@ def test_a_clause_that_opens_with_no_or_rather_corrects_to_what_follows(text: st
     assert result.items == (ClaimItem("A12", "L", 1),), text
 
 
+@pytest.mark.parametrize("text", ["la M me queda chica, mejor la L", "me gusta la M pero mejor la L"])
+def test_after_a_later_mejor_only_what_follows_is_claimed(text: str) -> None:
+    result = parse_comment(text, LiveContext(products=CLOTHES, featured="A12"))
+    assert result.intent == "purchase", text
+    assert result.items == (ClaimItem("A12", "L", 1),), text
+    assert result.replaces == (ClaimItem("A12", None, 1),), text
+
+
+@pytest.mark.parametrize(
+    ("featured", "text"),
+    [("A12", "los dos colores del bodycon"), ("V7", "both colours please"), ("A12", "quero as duas cores do bodycon")],
+)
+def test_both_colours_claims_one_of_each_colour_of_the_product_named(featured: str, text: str) -> None:
+    catalog = (*CLOTHES[:5], p("V7", "Vestido bodycon", "rojo", "negro"))
+    result = parse_comment(text, LiveContext(products=catalog, featured=featured))
+    assert result.intent == "purchase", text
+    assert set(result.items) == {ClaimItem("V7", "negro", 1), ClaimItem("V7", "rojo", 1)}, text
+
+
 def test_an_ambiguous_number_is_not_confident() -> None:
     catalog = (p("1", "Coleira", "P", "M", "G"), p("5", "Roupinha", "P", "M"), p("6", "Comedouro", "azul", "rosa"))
     result = parse_comment("1 M, 5 P e 6 rosa", LiveContext(products=catalog, featured="6"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -9,11 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
+from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.db import connection
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from config.asgi import application
 from livestreams.ingest import inbox_relay
 from livestreams.meta_payloads import (
     encode,
@@ -301,3 +305,57 @@ def test_text_postgresql_refuses_is_cleaned_at_ingest_so_the_comment_is_stored(s
     with schema_context("seller_a"):
         stored = {c.external_id: (c.text, c.author_platform_id) for c in Comment.objects.all()}
     assert stored == {"n1": ("quiero la A12", "psid-nul"), "n2": ("mío \ufffd", "psid-1")}
+
+
+def test_a_stampede_of_500_deliveries_is_queued_with_none_diverted_to_the_inbox(seller_a: Seller) -> None:
+    bodies = [encode(page_delivery(page_id=PAGE_A, changes=[comment(f"s{n}", author=f"psid-{n}")])) for n in range(500)]
+
+    async def stampede() -> list[int]:
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+            responses = await asyncio.gather(
+                *(
+                    client.post(
+                        "/webhooks/meta/",
+                        content=body,
+                        headers={"X-Hub-Signature-256": sign(body, app_secret=settings.META_APP_SECRET)},
+                    )
+                    for body in bodies
+                )
+            )
+        return [r.status_code for r in responses]
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        statuses = async_to_sync(stampede)()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+    assert statuses == [200] * 500
+    assert InboxDelivery.objects.filter(relayed_at__isnull=True).count() == 0  # none waits for a relay
+    assert len(claims_entries()) == 500
+
+
+def test_after_a_redis_restart_the_next_delivery_is_queued_not_diverted(
+    seller_a: Seller, private_redis: PrivateRedis
+) -> None:
+    def signed(external_id: str) -> tuple[bytes, dict[str, str]]:
+        body = encode(page_delivery(page_id=PAGE_A, changes=[comment(external_id)]))
+        return body, {"X-Hub-Signature-256": sign(body, app_secret=settings.META_APP_SECRET)}
+
+    async def restart_between_two_deliveries() -> list[int]:  # one event loop: one pool, as in a web worker
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+            body, headers = signed("before")
+            before = await client.post("/webhooks/meta/", content=body, headers=headers)
+            private_redis.stop()  # every pooled connection is now dead
+            private_redis.start()
+            body, headers = signed("after")
+            after = await client.post("/webhooks/meta/", content=body, headers=headers)
+        return [before.status_code, after.status_code]
+
+    assert async_to_sync(restart_between_two_deliveries)() == [200, 200]
+    assert InboxDelivery.objects.filter(relayed_at__isnull=True).count() == 0  # not diverted to the inbox
+    assert [e["external_id"] for e in claims_entries()] == ["after"]  # (the restart lost "before")

@@ -59,6 +59,7 @@ CLAIM = _words(
     r"me apunto", r"separa(?:me)?", r"reservame", r"i need (?:this|these|it|one|the)", r"need (?:this|these|one)",
     r"dam(?:ela|elo|elas|elos)", r"anotala", r"anotalo", r"bota (?:no meu nome|pra mim)", r"no meu nome",
     r"a mi nombre", r"add (?:it |one |that |this )?to my cart", r"put (?:one|it) in my cart",
+    r"i?d like", r"i would like", r"quisiera", r"gostaria", r"cuenta conmigo", r"conta comigo",
 )  # fmt: skip
 WEAK_CLAIM = _words(r"yo", r"eu", r"yo yo")
 RESERVE = _words(_RESERVE_VERBS)
@@ -94,11 +95,14 @@ DECLINE = _words(
     r"proxima semana", r"la otra semana", r"despues (?:compro|te escribo)",
 )  # fmt: skip
 SHOW_AGAIN = _words(
-    r"(?:i )?(?:quiero|quero|kiero|want to|wanna|quisiera) (?:ver|see|mirar|olhar)", r"volta (?:no|na|o|a|pro|pra)",
+    r"(?:i )?(?:quiero|quero|kiero|want to|wanna|quisiera|gostaria de|i?d like to|would like to)"
+    r" (?:ver|see|mirar|olhar)",
+    r"volta (?:no|na|o|a|pro|pra)",
     r"muestr\w*", r"mostr\w*", r"show (?:me|us|it|the|again|that)", r"ensena\w*", r"ense[nñ]a",
 )  # fmt: skip
 KNOW = _words(
-    r"(?:i )?(?:quiero|quero|kiero|queria|want to|wanna|wanted to|quisiera|gostaria de) (?:saber|know)",
+    r"(?:i )?(?:quiero|quero|kiero|queria|want to|wanna|wanted to|quisiera|gostaria de|i?d like to|would like to)"
+    r" (?:saber|know)",
     r"no se (?:mi|que|cual) talla", r"nao sei (?:meu|qual|o) tamanho", r"what size should", r"que talla me",
     r"qual tamanho (?:me|eu)",
     r"(?:que|cual|qual|what) (?:talla|tamano|tamanho|size|numero|talle) (?:le|me|te|seria|usa|uso|es|pido|pego|compro"

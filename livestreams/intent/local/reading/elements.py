@@ -50,6 +50,7 @@ BENEF = "benef"  # "pa mí", "pra minha irmã", "for my sis": one beneficiary
 UNKNOWN = "unknown"  # looks like a product code but is not in the catalog ("A30", "K20")
 
 _WORD_LIKE_LETTER_NAMES = frozenset({"de", "te", "se", "que", "ve", "ar", "ex", "why", "see", "oh", "el", "ele", "pe"})
+_COLOUR_WORDS = frozenset({"colores", "colors", "colours", "cores", "tonos", "tons"})
 _SPANISH_NEGATED = frozenset({"la", "el", "los", "las", "en", "era", "es", "fue", "de", "del", "lo"})
 _PLURAL_PEOPLE_ENDINGS = ("as", "os", "es", "s")
 _SINGULAR_EXCEPTIONS = frozenset({"mis", "sis", "bros", "mais", "tres"})
@@ -238,8 +239,12 @@ class _Scanner:
         if tok in ("un", "um", "a") and nxt in ("par", "pair"):
             return self.add(Element(QTY, i, i + 2, value="1"))  # a pair of shoes or earrings is one unit
         if tok in _PLURAL_ARTICLES and nxt == "2":
+            if self.tok(i + 2) in _COLOUR_WORDS:
+                return self.add(Element(EACH, i, i + 3))  # "los dos colores": one of each colour
             return self.add(Element(BOTH, i, i + 2))
         if tok in BOTH_WORDS:
+            if nxt in _COLOUR_WORDS:
+                return self.add(Element(EACH, i, i + 2))  # "both colors", "ambos colores"
             return self.add(Element(BOTH, i, i + 1))
         if tok in ("de", "of") and nxt in EACH_WORDS:  # "uno de cada", "one of each" (not "una para cada hija")
             if self.out and self.out[-1].kind == ONE:

@@ -119,6 +119,7 @@ class _Assembly:
         self.from_next = False  # after "en vez de": the next variant is the old one
         self.swap_replaced = 0
         self.kept = False
+        self.pending_each = False  # "los dos colores del vestido": "each" before its product
         self.score = 0.0
         self.last_was_variant = False
         self.result = Assembled(groups=self.groups, score=0.0)
@@ -171,6 +172,7 @@ class _Assembly:
             return
         group = Group(candidates=products, code=self.single(products), explicit=explicit, end=element.end - 1)
         group.kept = self.kept
+        group.each, self.pending_each = self.pending_each, False
         if self.own_qty is not None:
             group.qty, self.own_qty = self.own_qty, None
         elif self.pending_qty is not None:
@@ -304,6 +306,8 @@ class _Assembly:
             group = self.current
             if group is not None:
                 group.each = True
+            elif any(kind == PROD for kind in self.kinds[k + 1 :]):
+                self.pending_each = True
             elif self.index.featured is not None:
                 featured = frozenset({self.index.featured})
                 self.groups.append(Group(candidates=featured, code=self.index.featured, explicit=False, each=True))

@@ -1,0 +1,127 @@
+"""The public API v1 on a seller's host: one view per operation, thin (parse, call a selector or service,
+render). Errors are DRF's JSON ({"detail": …}); lists are cursor-paginated."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.authentication import ApiClient, ApiKeyAuthentication, StaffSessionAuthentication
+from api.idempotency import idempotent
+from api.permissions import ApiScope
+from api.problems import problem_details
+from api.throttles import ApiCallerRateThrottle
+from inventory.models import Product, Variant
+from inventory.selectors import product_get_by_code, product_list
+from inventory.services import StockError, stock_adjust
+
+
+class VariantOutput(serializers.ModelSerializer[Variant]):
+    available = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Variant
+        fields = ["id", "label", "sku", "stock_on_hand", "reserved", "available"]
+
+    def get_available(self, variant: Variant) -> int:
+        return variant.stock_on_hand - variant.reserved
+
+
+class ProductOutput(serializers.ModelSerializer[Product]):
+    variants = VariantOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ["id", "code", "name", "description", "price_minor", "currency", "active", "image_url", "variants"]
+
+
+class ApiV1(APIView):
+    """What every v1 view shares: an API key or a staff session, and the key's scope."""
+
+    authentication_classes = [ApiKeyAuthentication, StaffSessionAuthentication]
+    permission_classes = [ApiScope]
+    throttle_classes = [ApiCallerRateThrottle]
+
+    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
+        return problem_details
+
+
+class ByIdCursor(CursorPagination):
+    ordering = "id"
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "page_size"
+
+
+class ProductListApi(ApiV1, ListAPIView[Product]):
+    """Products with their variants and stock, oldest first. `?search=` (code or name), `?active=true|false`."""
+
+    serializer_class = ProductOutput
+    pagination_class = ByIdCursor
+
+    def get_queryset(self) -> QuerySet[Product]:
+        active = self.request.query_params.get("active")
+        if active not in (None, "true", "false"):
+            raise ValidationError({"active": "Use true or false."})
+        return product_list(
+            search=self.request.query_params.get("search", ""),
+            active=None if active is None else active == "true",
+        ).order_by("id")
+
+
+class ProductDetailApi(ApiV1):
+    @extend_schema(responses=ProductOutput)
+    def get(self, request: Request, code: str) -> Response:
+        product = product_get_by_code(code=code)
+        if product is None:
+            raise NotFound(f"No product with code {code!r}.")
+        return Response(ProductOutput(product).data)
+
+
+class StockAdjustApi(ApiV1):
+    """Add (positive) or remove (negative) units on hand of one variant, with the reason kept in its movement."""
+
+    class StockAdjustmentInput(serializers.Serializer[Any]):
+        on_hand_delta = serializers.IntegerField(help_text="Units to add (positive) or remove (negative); not 0.")
+        reason = serializers.CharField(max_length=200, help_text="Why, kept in the stock movement.")
+
+    @extend_schema(
+        request=StockAdjustmentInput,
+        responses=VariantOutput,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Retry-safe: the same key and body again returns the first answer and changes nothing.",
+            )
+        ],
+    )
+    @idempotent
+    def post(self, request: Request, variant_id: int) -> Response:
+        data = self.StockAdjustmentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        get_object_or_404(Variant, pk=variant_id)
+        user = request.user
+        actor = f"api:{user.name}" if isinstance(user, ApiClient) else str(getattr(user, "email", "") or user)
+        try:
+            variant = stock_adjust(
+                variant_id=variant_id,
+                on_hand_delta=data.validated_data["on_hand_delta"],
+                actor=actor,
+                note=data.validated_data["reason"],
+            )
+        except StockError as exc:
+            raise ValidationError({"on_hand_delta": str(exc)}) from exc
+        return Response(VariantOutput(variant).data)
