@@ -24,7 +24,6 @@ from django.utils import timezone
 from config.db_rows import columns, select_models
 from core.logs import get_logger
 from inventory.models import Product, Variant
-from inventory.stock_gate import StockGate, stock_gate_rebuild
 from livestreams.intent.decide import decide_intent
 from livestreams.intent.openai_engine import OpenAIIntentEngine
 from livestreams.intent.types import CatalogProduct, ClaimItem, Intent, IntentResult, LiveContext
@@ -127,7 +126,7 @@ def comments_claim(
         outcomes.append(outcome)
     comments_record_decisions(decisions=decided_now, decided_at=now)
     # Registered before acting (the outcomes get their decisions there): on commit, the payments stage hears
-    # first, before the stock gate, the hold timers and the dashboard.
+    # first, before the hold timers and the dashboard.
     transaction.on_commit(lambda: _hand_off(schema_name, outcomes))
     stock = _act(
         schema_name=schema_name,
@@ -212,7 +211,6 @@ def _act(
             claims=run,
             policy_for=lambda live: claim_policy_for(seller=seller, live=live),
             now=now,
-            gate=_gate(schema_name),
             undecided_ids=stored_now,
             variants_by_code=_catalog_now(schema_name).variants_by_code,
         )
@@ -239,9 +237,7 @@ def _act(
                 # A swap ("la L en vez de la M"): the old variant is released and the new one reserved in this
                 # transaction, in arrival order with the claims around it; the new units keep the old hold.
                 reserve_run()
-                swap = claims_swap_release(
-                    comment=comment, replaces=result.replaces, keep=result.items, now=now, gate=_gate(schema_name)
-                )
+                swap = claims_swap_release(comment=comment, replaces=result.replaces, keep=result.items, now=now)
                 run.append((comment, result.items))
                 reserve_run()
                 swap_keep_hold(comment=comment, hold_expires_at=swap.hold_expires_at, now=now)
@@ -252,7 +248,7 @@ def _act(
             run.append((comment, result.items))
         elif result.intent == "cancel":
             reserve_run()
-            summary = reservation_cancel(comment=comment, items=result.items or None, now=now, gate=_gate(schema_name))
+            summary = reservation_cancel(comment=comment, items=result.items or None, now=now)
             outcome.decision = {
                 **summary.as_dict(),
                 "order_id": summary.released[0].order_id if summary.released else None,
@@ -531,18 +527,6 @@ def _publish(
 
 def _events(name: str, payloads: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
     return [(name, payload) for payload in payloads]
-
-
-_gates: dict[str, StockGate] = {}
-
-
-def _gate(schema_name: str) -> StockGate:
-    """The seller's Redis stock gate, rebuilt from PostgreSQL the first time this process uses it."""
-    gate = _gates.get(schema_name)
-    if gate is None:
-        stock_gate_rebuild(schema_name=schema_name, redis_client=get_redis(), prefix=settings.STREAM_KEY_PREFIX)
-        gate = _gates[schema_name] = StockGate(get_redis(), schema_name, prefix=settings.STREAM_KEY_PREFIX)
-    return gate
 
 
 @lru_cache(maxsize=1)

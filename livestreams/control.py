@@ -10,19 +10,15 @@ import logging
 from datetime import datetime
 from typing import Any
 
-import redis
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.models import Product, Variant
-from inventory.stock_gate import StockGate
 from livestreams.intent.types import ClaimItem
 from livestreams.live_events import publish_live_event
 from livestreams.models import Comment, FeaturedProductChange, LiveSession
 from livestreams.services import live_session_end, log_live_change
-from livestreams.streams.connection import get_redis
 from payments.models import Order, Reservation
 from payments.reservations import ReleaseSummary, claim_policy_for, claim_reserve, reservation_cancel
 from payments.selectors import stock_levels
@@ -40,15 +36,6 @@ class ControlError(Exception):
 
 def _schema() -> str:
     return str(connection.schema_name)  # type: ignore[attr-defined]
-
-
-def _gate() -> StockGate | None:
-    """The seller's Redis stock gate, so manual claims and releases keep it in step (PostgreSQL decides)."""
-    try:
-        return StockGate(get_redis(), _schema(), prefix=settings.STREAM_KEY_PREFIX)
-    except redis.RedisError:
-        logger.warning("stock gate unavailable; it is rebuilt from PostgreSQL later", exc_info=True)
-        return None
 
 
 def _publish_on_commit(event: str, payload: dict[str, Any]) -> None:
@@ -164,7 +151,6 @@ def review_resolve(*, comment_id: int, variant_id: int, quantity: int, actor: st
             items=[item],
             policy=claim_policy_for(seller=seller, live=comment.live_session),
             now=timezone.now(),
-            gate=_gate(),
         )
         parse_result = {
             **(comment.parse_result or {}),
@@ -222,7 +208,7 @@ def order_cancel(*, order_id: int, actor: str, now: datetime | None = None) -> R
         )
         if order.status not in (Order.Status.OPEN, Order.Status.AWAITING_PAYMENT) or source is None:
             raise ControlError(_("This order holds nothing to release."))
-        summary = reservation_cancel(comment=source, items=None, now=now or timezone.now(), gate=_gate())
+        summary = reservation_cancel(comment=source, items=None, now=now or timezone.now())
         status = order_refresh_status(
             order_id=order.pk, cause=f"cancelled by {actor} from the dashboard", ended_as=Order.Status.CANCELLED
         )

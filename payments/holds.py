@@ -17,7 +17,6 @@ from django.db.models import Min
 from django_tenants.utils import schema_context
 
 from core.logs import log_context
-from inventory.stock_gate import StockGate
 from livestreams.streams.connection import get_redis
 from payments.models import Reservation
 from payments.reservations import reservations_expire, waitlist_sweep
@@ -71,10 +70,9 @@ def holds_tick(*, now: datetime) -> HoldsTick:
     due = get_redis().zrangebyscore(_due_key(), "-inf", now.timestamp())
     for schema_name in due:
         tick.sellers += 1
-        gate = StockGate(get_redis(), schema_name, prefix=settings.STREAM_KEY_PREFIX)
         with schema_context(schema_name), log_context(seller=schema_name):
             while True:
-                summary = reservations_expire(now=now, gate=gate)
+                summary = reservations_expire(now=now)
                 tick.released += len(summary.released)
                 promoted = list(summary.promoted_ids)
                 if promoted:
@@ -83,7 +81,7 @@ def holds_tick(*, now: datetime) -> HoldsTick:
                 if not summary.has_more:
                     break
             checkout_sessions_expire_stale(now=now)  # Stripe sessions outlive short holds; end them with the hold
-            swept = waitlist_sweep(now=now, gate=gate)
+            swept = waitlist_sweep(now=now)
             if swept:
                 reply_work_for_promotion(reservation_ids=swept)
                 tick.promoted += swept

@@ -1,10 +1,15 @@
 """Reservation services: claims reserve stock fairly (first come, first served, never oversold), holds
-expire, cancels release, and waitlists are promoted. PostgreSQL decides; the Redis stock gate only sheds."""
+expire, cancels release, and waitlists are promoted. PostgreSQL decides."""
 
 from __future__ import annotations
 
-from payments.reservations.batch import SwapRelease, claims_reserve_batch, claims_swap_release, swap_keep_hold
-from payments.reservations.claim import claim_reserve
+from payments.reservations.batch import (
+    SwapRelease,
+    claim_reserve,
+    claims_reserve_batch,
+    claims_swap_release,
+    swap_keep_hold,
+)
 from payments.reservations.common import PROVISIONAL_HOLD, claim_policy_for, hold_expires_at
 from payments.reservations.release import (
     live_holds_start,

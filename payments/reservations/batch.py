@@ -1,9 +1,9 @@
-"""Deciding many purchase claims of one seller in one transaction, in arrival order.
+"""Deciding purchase claims of one seller in one transaction, in arrival order: the one reservation path.
 
-The same rules as `claim_reserve` (per-claim and per-live limits, first come first served, partial reserve
-plus waitlisted remainder, a newcomer never jumps a waiting line, idempotent per comment), but with a fixed
-number of queries per batch instead of ~20 per claim: a sold-out rush on one variant is decided at
-hundreds of claims per second instead of tens. Used by the claims stage for consecutive claims.
+The claims stage decides consecutive claims in a batch; the control room's manual review decides one claim as
+a batch of one (`claim_reserve`). The rules: per-claim and per-live limits, first come first served, partial reserve
+plus waitlisted remainder, a newcomer never jumps a waiting line, idempotent per comment; a fixed
+number of queries per batch: a sold-out rush on one variant is decided at hundreds of claims per second.
 """
 
 from __future__ import annotations
@@ -13,37 +13,74 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from django.db import connection
-from django.db.models.functions import Lower
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from config.db_rows import one_round_trip
 from inventory.models import StockMovement, Variant
-from inventory.stock_gate import StockGate
 from livestreams.intent.types import ClaimItem
 from livestreams.models import Comment, LiveSession
 from payments.models import Buyer, Order, Reservation, new_cart_token
-from payments.reservations.claim import (
-    ACTOR,
-    COUNTED_STATUSES,
-    OPEN_ORDER_STATUSES,
-    REJECT_LIMIT,
-    _decision,
-    _Line,
-    _replayed,
-    _resolve_with,
-)
 from payments.reservations.common import (
     PolicyCache,
     Status,
-    gate_set_on_commit,
     hold_expires_at,
     lock_variants,
     promote_locked,
-    refresh_gate_on_commit,
     release_locked,
 )
-from payments.reservations.types import ClaimDecision, ClaimPolicy, ReleaseSummary, ReservationInvariantError
+from payments.reservations.lines import (
+    ACTOR,
+    COUNTED_STATUSES,
+    OPEN_ORDER_STATUSES,
+    Line,
+    active_variants_by_code,
+    decision_build,
+    decision_replayed,
+    lines_resolve,
+)
+from payments.reservations.types import (
+    REJECT_LIMIT,
+    ClaimDecision,
+    ClaimPolicy,
+    ReleaseSummary,
+    ReservationError,
+    ReservationInvariantError,
+)
+
+UNIQUE_VIOLATION = "23505"
+
+
+def claim_reserve(
+    *,
+    comment: Comment,
+    items: Sequence[ClaimItem],
+    policy: ClaimPolicy,
+    now: datetime,
+) -> ClaimDecision:
+    """Decide one purchase claim in its own transaction (the control room's manual review): the claims stage's
+    batch path with a batch of one, so both apply the same rules. Idempotent: a comment decided before, or
+    decided concurrently by another process (its UNIQUE(comment, variant, part) rows win), returns its decision
+    rebuilt from its rows (`replayed=True`). Precondition: inside `schema_context(seller)`."""
+    if comment.live_session_id is None:
+        raise ReservationError(f"Comment {comment.external_id} is not attached to a live session.")
+    try:
+        with transaction.atomic():
+            batch = claims_reserve_batch(claims=[(comment, items)], policy_for=lambda _live: policy, now=now)
+    except IntegrityError as error:
+        if _is_duplicate_reservation(error) and Reservation.objects.filter(source_comment=comment).exists():
+            return decision_replayed(comment=comment, items=items)
+        raise
+    return batch.decisions[0]
+
+
+def _is_duplicate_reservation(error: IntegrityError) -> bool:
+    """A UNIQUE violation on the reservation table. Matched by table, not constraint name: schemas cloned from
+    the template carry PostgreSQL-generated names for their constraints, not the model's."""
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "sqlstate", None) == UNIQUE_VIOLATION and getattr(diag, "table_name", None) == (
+        Reservation._meta.db_table
+    )
 
 
 class ReservedBatch(NamedTuple):
@@ -56,7 +93,6 @@ def claims_reserve_batch(
     claims: Sequence[tuple[Comment, Sequence[ClaimItem]]],
     policy_for: Callable[[LiveSession], ClaimPolicy],
     now: datetime,
-    gate: StockGate | None = None,
     undecided_ids: Collection[int] = (),
     variants_by_code: dict[str, list[Variant]] | None = None,
 ) -> ReservedBatch:
@@ -73,10 +109,11 @@ def claims_reserve_batch(
         else set()
     )
     if variants_by_code is None:
-        variants_by_code = _variants_by_code({item.code.lower() for _, items in claims for item in items})
-    lines_of = {comment.pk: _resolve_with(items, variants_by_code) for comment, items in claims}
+        variants_by_code = active_variants_by_code({item.code.lower() for _, items in claims for item in items})
+    lines_of = {comment.pk: lines_resolve(items, variants_by_code) for comment, items in claims}
     todo = [(c, items) for c, items in claims if c.pk not in decided and _accepted(lines_of[c.pk])]
 
+    with_cart = {c.pk for c, _ in todo}
     variant_ids = sorted({ln.variant_id for c, _ in todo for ln in _accepted(lines_of[c.pk]) if ln.variant_id})
     with one_round_trip():  # carts, then variant locks, then the lines' lengths: run in order, one wait
         read_orders = _open_orders_locked([c for c, _ in todo])
@@ -127,20 +164,18 @@ def claims_reserve_batch(
                 )
 
     _reserve({pk: delta for pk, delta in reserved_delta.items() if delta}, new_rows)
-    gate_set_on_commit(
-        gate=gate,
-        available={pk: on_hand - reserved - reserved_delta.get(pk, 0) for pk, (on_hand, reserved) in locked.items()},
-    )
 
     decisions = []
     for comment, items in claims:
         if comment.pk in decided:
-            decisions.append(_replayed(comment=comment, items=items))
+            decisions.append(decision_replayed(comment=comment, items=items))
             continue
         live_id = comment.live_session_id
         cart = orders.get((comment.author_platform_id, live_id)) if live_id else None
-        lines = lines_of[comment.pk]
-        decisions.append(_decision(comment=comment, order=cart if _accepted(lines) else None, lines=lines))
+        # A claim with an accepted line has a cart, even when a limit then rejected part of the line.
+        decisions.append(
+            decision_build(comment=comment, order=cart if comment.pk in with_cart else None, lines=lines_of[comment.pk])
+        )
     stock = {pk: (on_hand, reserved + reserved_delta.get(pk, 0)) for pk, (on_hand, reserved) in locked.items()}
     return ReservedBatch(decisions=decisions, stock=stock)
 
@@ -156,7 +191,6 @@ def claims_swap_release(
     replaces: Sequence[ClaimItem],
     keep: Sequence[ClaimItem],
     now: datetime,
-    gate: StockGate | None = None,
 ) -> SwapRelease:
     """First half of a swap or correction ("la L en vez de la M", "perdón, era la L"): release the buyer's
     reserved and waitlisted reservations of the replaced items in the comment's live (an item without a variant:
@@ -193,7 +227,6 @@ def claims_swap_release(
     released = release_locked(reservations=rows, actor=ACTOR, note=f"swap comment {comment.external_id}")
     policies = PolicyCache()
     promoted = [pk for vid in variant_ids for pk in promote_locked(variant_id=vid, now=now, policies=policies)]
-    refresh_gate_on_commit(gate=gate, variant_ids=variant_ids)
     summary = ReleaseSummary(released=tuple(released), promoted_ids=tuple(promoted))
     return SwapRelease(summary, min(holds) if holds else None)
 
@@ -212,7 +245,7 @@ def _variant_ids_of(items: Sequence[ClaimItem]) -> set[int]:
     """Variant ids of the items (an item without a variant: every variant of its product), matched by code and
     label case-insensitively."""
     ids: set[int] = set()
-    variants = _variants_by_code({item.code.lower() for item in items})
+    variants = active_variants_by_code({item.code.lower() for item in items})
     for item in items:
         for variant in variants.get(item.code.lower(), []):
             if item.variant is None or variant.label.lower() == item.variant.lower():
@@ -220,20 +253,8 @@ def _variant_ids_of(items: Sequence[ClaimItem]) -> set[int]:
     return ids
 
 
-def _accepted(lines: list[_Line]) -> list[_Line]:
+def _accepted(lines: list[Line]) -> list[Line]:
     return [line for line in lines if line.variant_id is not None and not line.reason]
-
-
-def _variants_by_code(codes: set[str]) -> dict[str, list[Variant]]:
-    found: dict[str, list[Variant]] = defaultdict(list)
-    for variant in (
-        Variant.objects.select_related("product")
-        .annotate(code_lower=Lower("product__code"))
-        .filter(product__active=True, code_lower__in=codes)
-        .order_by("pk")
-    ):
-        found[variant.product.code.lower()].append(variant)
-    return found
 
 
 # The queries below run for every batch of claims (hundreds a second in a rush), so they are written in SQL:

@@ -10,13 +10,11 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F, Max, Q
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from inventory.models import StockMovement, Variant
-from inventory.stock_gate import StockGate, stock_gate_rebuild
 from livestreams.models import LiveSession
 from payments.models import Reservation
 from payments.reservations.types import ClaimPolicy, ReleasedReservation, ReservationInvariantError
@@ -194,42 +192,3 @@ def _insert_next_part(*, waiting: Reservation, quantity: int, hold: datetime) ->
         status=Status.RESERVED,
         hold_expires_at=hold,
     ).pk
-
-
-def gate_set_on_commit(*, gate: StockGate | None, available: dict[int, int]) -> None:
-    """After the surrounding transaction commits, put `available` (units per variant id, computed by the
-    caller under the variants' row locks, so they are what commits) into the gate; no query. Robust like
-    `refresh_gate_on_commit`."""
-    if gate is None or not available:
-        return
-
-    def store() -> None:
-        if not gate.is_built():
-            stock_gate_rebuild(schema_name=gate.schema_name, redis_client=gate.redis, prefix=gate.prefix)
-            return
-        for variant_id, units in sorted(available.items()):
-            gate.set_available(variant_id, units)
-
-    transaction.on_commit(store, robust=True)
-
-
-def refresh_gate_on_commit(*, gate: StockGate | None, variant_ids: Iterable[int]) -> None:
-    """After the surrounding transaction commits, copy PostgreSQL's available units into the gate (or rebuild
-    a gate that lost its data). Runs `robust`: a Redis failure after commit is logged, never raised into a
-    caller whose work is already committed."""
-    if gate is None:
-        return
-    ids = sorted(set(variant_ids))
-    if not ids:
-        return
-
-    def refresh() -> None:
-        if not gate.is_built():
-            stock_gate_rebuild(schema_name=gate.schema_name, redis_client=gate.redis, prefix=gate.prefix)
-            return
-        with schema_context(gate.schema_name):
-            rows = list(Variant.objects.filter(pk__in=ids).values_list("pk", "stock_on_hand", "reserved"))
-        for variant_id, on_hand, reserved in rows:
-            gate.set_available(variant_id, on_hand - reserved)
-
-    transaction.on_commit(refresh, robust=True)

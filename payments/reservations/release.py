@@ -11,7 +11,6 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from inventory.models import Product, Variant
-from inventory.stock_gate import StockGate
 from livestreams.intent.types import ClaimItem
 from livestreams.models import Comment, LiveSession
 from payments.models import Order, Reservation
@@ -22,7 +21,6 @@ from payments.reservations.common import (
     current_seller,
     lock_variants,
     promote_locked,
-    refresh_gate_on_commit,
     release_locked,
 )
 from payments.reservations.types import ExpirySummary, ReleaseSummary
@@ -32,9 +30,7 @@ from tenants.models import HoldStart
 RELEASABLE = (Status.RESERVED, Status.WAITLISTED)
 
 
-def reservation_cancel(
-    *, comment: Comment, items: Sequence[ClaimItem] | None, now: datetime, gate: StockGate | None = None
-) -> ReleaseSummary:
+def reservation_cancel(*, comment: Comment, items: Sequence[ClaimItem] | None, now: datetime) -> ReleaseSummary:
     """A buyer's cancel comment: release that buyer's reserved and waitlisted reservations in the comment's
     live — those of the given items (an item without a variant means every variant of its product), or all
     of them when `items` is empty or None — then promote the waitlists of the variants that got units back.
@@ -67,7 +63,6 @@ def reservation_cancel(
         )
         policies = PolicyCache()
         promoted = [pk for vid in variant_ids for pk in promote_locked(variant_id=vid, now=now, policies=policies)]
-        refresh_gate_on_commit(gate=gate, variant_ids=variant_ids)
         # The payments stage answers the cancel comment itself, so the order's end sends no second message.
         for order_id in sorted({r.order_id for r in released}):
             order_refresh_status(
@@ -98,7 +93,7 @@ def _variant_ids_named(items: Sequence[ClaimItem]) -> set[int]:
     return ids
 
 
-def reservations_expire(*, now: datetime, limit: int = 500, gate: StockGate | None = None) -> ExpirySummary:
+def reservations_expire(*, now: datetime, limit: int = 500) -> ExpirySummary:
     """Release reserved rows whose hold ended (`hold_expires_at <= now`), oldest first, at most `limit` per
     call, and promote the waitlists of their variants. Safe to run from several schedulers at once: rows are
     re-checked under lock, so each hold is released exactly once. Precondition: inside `schema_context`."""
@@ -122,37 +117,31 @@ def reservations_expire(*, now: datetime, limit: int = 500, gate: StockGate | No
         released = release_locked(reservations=rows, actor="system:expiry", note="hold expired")
         policies = PolicyCache()
         promoted = [pk for vid in variant_ids for pk in promote_locked(variant_id=vid, now=now, policies=policies)]
-        refresh_gate_on_commit(gate=gate, variant_ids=variant_ids)
         for order_id in sorted({r.order_id for r in released}):
             order_refresh_status(order_id=order_id, cause="every hold in the cart expired")
     return ExpirySummary(released=tuple(released), promoted_ids=tuple(promoted), has_more=len(candidates) == limit)
 
 
-def waitlist_promote(*, variant_id: int, now: datetime, gate: StockGate | None = None) -> list[int]:
+def waitlist_promote(*, variant_id: int, now: datetime) -> list[int]:
     """Hand the variant's free units to its waitlist, first come first served (see `promote_locked`).
     Returns the ids of the reserved reservations created or flipped from waitlisted."""
     with transaction.atomic():
         if not lock_variants([variant_id]):
             return []
-        promoted = promote_locked(variant_id=variant_id, now=now, policies=PolicyCache())
-        if promoted:
-            refresh_gate_on_commit(gate=gate, variant_ids=[variant_id])
-    return promoted
+        return promote_locked(variant_id=variant_id, now=now, policies=PolicyCache())
 
 
-def waitlist_sweep(*, now: datetime, gate: StockGate | None = None) -> list[int]:
+def waitlist_sweep(*, now: datetime) -> list[int]:
     """Promote the waitlist of every variant that has free units and people waiting, one short transaction
-    per variant. Heals anything that left units free behind a waitlist: a gate that wrongly said "sold out",
-    a stock increase, a crash. The scheduler calls `reservations_expire` then this every few seconds."""
+    per variant. Heals anything that left units free behind a waitlist: a stock increase, a crash. The
+    scheduler calls `reservations_expire` then this every few seconds."""
     variant_ids = (
         Variant.objects.filter(stock_on_hand__gt=F("reserved"), reservations__status=Status.WAITLISTED)
         .order_by("pk")
         .values_list("pk", flat=True)
         .distinct()
     )
-    return [
-        pk for variant_id in list(variant_ids) for pk in waitlist_promote(variant_id=variant_id, now=now, gate=gate)
-    ]
+    return [pk for variant_id in list(variant_ids) for pk in waitlist_promote(variant_id=variant_id, now=now)]
 
 
 def live_holds_start(*, live: LiveSession, now: datetime) -> int:

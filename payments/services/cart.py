@@ -5,18 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-import redis
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
-from inventory.stock_gate import StockGate
-from livestreams.streams.connection import get_redis
 from payments.models import Order, Reservation
 from payments.reservations.common import (
     PolicyCache,
     lock_variants,
     promote_locked,
-    refresh_gate_on_commit,
     release_locked,
 )
 from payments.services.checkout import checkout_sessions_expire_stale
@@ -30,14 +25,6 @@ RELEASABLE = (Reservation.Status.RESERVED, Reservation.Status.WAITLISTED)
 
 class CartError(Exception):
     """A cart action that cannot be done; the message says why."""
-
-
-def _gate() -> StockGate | None:
-    try:
-        return StockGate(get_redis(), connection.schema_name, prefix=settings.STREAM_KEY_PREFIX)  # type: ignore[attr-defined]
-    except redis.RedisError:
-        logger.warning("stock gate unavailable; it is rebuilt from PostgreSQL later", exc_info=True)
-        return None
 
 
 def cart_item_remove(*, order_id: int, reservation_id: int, now: datetime) -> bool:
@@ -66,7 +53,6 @@ def cart_item_remove(*, order_id: int, reservation_id: int, now: datetime) -> bo
             return False
         release_locked(reservations=rows, actor="buyer:cart", note=f"removed on the cart page of order {order_id}")
         promoted = promote_locked(variant_id=variant_id, now=now, policies=PolicyCache())
-        refresh_gate_on_commit(gate=_gate(), variant_ids=[variant_id])
         order_refresh_status(
             order_id=order_id, cause="the buyer removed the last item on the cart page", ended_as=Order.Status.CANCELLED
         )

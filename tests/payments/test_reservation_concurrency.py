@@ -1,7 +1,8 @@
 """Many OS processes claiming the same variant at once never oversell and never reserve a comment twice.
 
-Each worker is a separate Python process with its own PostgreSQL connection (and Redis connection when the
-stock gate is on). Workers set Django up, report "ready", and start together when the test says "go".
+Each worker is a separate Python process with its own PostgreSQL connection and decides its claims through the
+one reservation path (`claim_reserve`: the batch path with a batch of one). Workers set Django up, report
+"ready", and start together when the test says "go".
 """
 
 from __future__ import annotations
@@ -10,18 +11,13 @@ import json
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 
 import pytest
-import redis
-from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from inventory.models import Variant
-from inventory.stock_gate import StockGate, stock_gate_rebuild
 from livestreams.intent.types import ClaimItem
 from livestreams.models import Comment, LiveSession
 from payments.models import Reservation
@@ -37,15 +33,11 @@ WORKER_SCRIPT = (
 
 def run_claim_worker(argv: list[str]) -> None:
     """Child process: claim one unit of A12/M for each comment id, as fast as possible, after "go" on stdin.
-    argv: schema name, comma-separated comment ids, gate prefix ("" for no gate)."""
+    argv: schema name, comma-separated comment ids."""
     from payments.reservations import claim_policy_for, claim_reserve
 
-    schema_name, ids, gate_prefix = argv[0], [int(i) for i in argv[1].split(",")], argv[2]
+    schema_name, ids = argv[0], [int(i) for i in argv[1].split(",")]
     with schema_context(schema_name):
-        gate = None
-        if gate_prefix:
-            client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=settings.REDIS_SOCKET_TIMEOUT)
-            gate = StockGate(client, schema_name, prefix=gate_prefix)
         comments = list(Comment.objects.filter(pk__in=ids).select_related("live_session"))
         by_id = {c.pk: c for c in comments}
         live = comments[0].live_session
@@ -61,18 +53,17 @@ def run_claim_worker(argv: list[str]) -> None:
                 items=[ClaimItem("A12", "M", 1)],
                 policy=policy,
                 now=timezone.now(),
-                gate=gate,
             )
             counts["replayed" if decision.replayed else decision.items[0].status] += 1
         counts["elapsed_ms"] = int((time.monotonic() - started) * 1000)
     print(json.dumps(counts), flush=True)
 
 
-def run_workers(*, schema_name: str, assignments: list[list[int]], gate_prefix: str = "") -> tuple[list[dict], float]:
+def run_workers(*, schema_name: str, assignments: list[list[int]]) -> tuple[list[dict], float]:
     """Start one process per assignment, release them together, return their counts and the wall time."""
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER_SCRIPT, schema_name, ",".join(map(str, ids)), gate_prefix],
+            [sys.executable, "-c", WORKER_SCRIPT, schema_name, ",".join(map(str, ids))],
             env=subprocess_env(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -116,35 +107,21 @@ def make_comments(*, live: LiveSession, count: int) -> list[int]:
     return [c.pk for c in comments]
 
 
-@pytest.fixture
-def gate_prefix() -> Iterator[str]:
-    prefix = f"lss-test-{uuid.uuid4().hex[:8]}"
-    yield prefix
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    client.delete(*client.keys(f"{prefix}:*") or [f"{prefix}:none"])
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("with_gate", [False, True], ids=["postgresql-only", "with-redis-gate"])
 def test_eight_processes_claiming_the_last_ten_units_500_times_reserve_exactly_ten(
-    committed_seller: Seller, gate_prefix: str, with_gate: bool
+    committed_seller: Seller,
 ) -> None:
     schema = committed_seller.schema_name
     with schema_context(schema):
         variant = make_product(code="A12", variants={"M": 10}).variants.get()
         comment_ids = make_comments(live=make_live(page_external_id="race"), count=500)
-    if with_gate:
-        stock_gate_rebuild(
-            schema_name=schema, redis_client=redis.Redis.from_url(settings.REDIS_URL), prefix=gate_prefix
-        )
 
     results, elapsed = run_workers(
         schema_name=schema,
         assignments=[comment_ids[i::8] for i in range(8)],
-        gate_prefix=gate_prefix if with_gate else "",
     )
 
-    print(f"\n500 claims by 8 processes ({'gate' if with_gate else 'no gate'}): {elapsed:.2f}s, {results}")
+    print(f"\n500 claims by 8 processes : {elapsed:.2f}s, {results}")
     assert sum(r["reserved"] for r in results) == 10
     assert sum(r["waitlisted"] for r in results) == 490
     assert sum(r["partial"] + r["rejected"] + r["replayed"] for r in results) == 0
@@ -157,9 +134,6 @@ def test_eight_processes_claiming_the_last_ten_units_500_times_reserve_exactly_t
         assert Reservation.objects.filter(variant=variant, status="waitlisted").count() == 490
         assert not Reservation.objects.exclude(part=0).exists()
         assert stock_conservation_errors(initial={variant.pk: 10}) == []
-    if with_gate:
-        gate = StockGate(redis.Redis.from_url(settings.REDIS_URL), schema, prefix=gate_prefix)
-        assert gate.available(variant.pk) == 0
 
 
 @pytest.mark.slow
