@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
-from tests.processes import ROOT
+from tests.processes import ROOT, WebServer
 
 ARTIFACTS = ROOT / "artifacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
@@ -140,3 +140,11 @@ def shot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture(scope="module")
+def web(django_db_setup: None) -> Iterator[WebServer]:
+    """One server (test settings) for the module: it finds each test's committed seller by its host."""
+    server = WebServer()
+    yield server
+    server.stop()

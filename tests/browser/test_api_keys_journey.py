@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -27,13 +26,6 @@ def api_status(web: WebServer, domain: str, key: str) -> int:
     """The API's answer to the key, from outside the browser (a shop's server)."""
     headers = {"Host": f"{domain}:{web.port}", "Authorization": f"Bearer {key}"}
     return httpx.get(f"{web.url}/api/v1/products/", headers=headers).status_code
-
-
-@pytest.fixture(scope="module")
-def web(django_db_setup: None) -> Iterator[WebServer]:
-    server = WebServer()
-    yield server
-    server.stop()
 
 
 @pytest.mark.parametrize("journey", JOURNEYS)

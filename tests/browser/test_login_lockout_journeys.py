@@ -4,7 +4,6 @@ right one, and the seller sees the lockout page (429) in their language, on a de
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from django_tenants.utils import schema_context
@@ -25,13 +24,6 @@ WRONG_PASSWORD = {
     "pt": "E-mail ou senha incorretos.",
     "en": "E-mail or password is wrong.",
 }
-
-
-@pytest.fixture(scope="module")
-def web(django_db_setup: None) -> Iterator[WebServer]:
-    server = WebServer()
-    yield server
-    server.stop()
 
 
 @pytest.mark.parametrize("journey", JOURNEYS)

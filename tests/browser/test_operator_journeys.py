@@ -129,6 +129,10 @@ def test_operator_signs_in_to_the_styled_platform_admin_and_finds_the_seller_in_
     )
     expect(page.locator("#content h1")).to_have_text(PLATFORM_INDEX.get(journey.language, "Sellers and page bindings"))
     assert_admin_styled(page, stylesheets)
+    # how the pipeline is, above the models: dead letters to look at and deliveries waiting for Redis
+    pipeline = {"es": "Canal de procesamiento", "pt": "Fluxo de processamento"}.get(journey.language, "Pipeline")
+    expect(page.locator("#pipeline-health caption")).to_have_text(pipeline)
+    expect(page.locator("#dead-letters")).to_have_text(re.compile(r"^\d+$"))
     assert_fits_viewport(page)
     page.click('#content-main th a[href="/admin/tenants/seller/"]')
     expect(page.locator("#result_list")).to_contain_text(site.seller_name)

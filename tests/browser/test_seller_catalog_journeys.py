@@ -5,7 +5,6 @@ screen and speaks the seller's language."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -99,14 +98,6 @@ CLAIM_TEXT = {
     "en": "Done {buyer}! We saved {items} for you, {minutes} min to pay.",
 }
 PHONE_HEADER_MAX_PX = 64
-
-
-@pytest.fixture(scope="module")
-def web(django_db_setup: None) -> Iterator[WebServer]:
-    """One server for the module: it finds each test's committed seller by its host."""
-    server = WebServer()
-    yield server
-    server.stop()
 
 
 def domain_of(seller: Seller) -> str:

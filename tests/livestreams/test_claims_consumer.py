@@ -66,9 +66,9 @@ def claims_stream(schema: str) -> str:
     return keys.stage_stream("claims", keys.shard_of(schema))
 
 
-def drain(rounds: int = 20) -> None:
-    """Run a claims consumer until two rounds in a row find nothing to do."""
-    consumer = StreamConsumer(get_stage("claims"), block_ms=10)
+def drain(rounds: int = 20, *, stage: str = "claims") -> None:
+    """Run one consumer of `stage` until two rounds in a row find nothing to do."""
+    consumer = StreamConsumer(get_stage(stage), block_ms=10)
     idle = 0
     try:
         for _ in range(rounds):

@@ -29,6 +29,7 @@ from tenants.services import page_binding_set_token
 from tests.asgi import asgi_request
 from tests.factories import make_live, make_product
 from tests.fakes.graph_server import FakeGraph
+from tests.livestreams.test_claims_consumer import drain
 from tests.processes import ManageProcess, PrivateRedis, WebServer, wait_until
 
 PAGE_TOKEN = "page-token-redis-loss"
@@ -52,19 +53,6 @@ def a_comment(n: int, page_id: str = PAGE_A) -> dict[str, Any]:
     return feed_comment_change(
         page_id=page_id, comment_id=f"r{n}", author_id=f"psid-r{n}", author_name=f"Buyer {n}", text="mío"
     )
-
-
-def run_stage(name: str, rounds: int = 20) -> None:
-    """Run one consumer of a stage until two rounds in a row find nothing to do."""
-    consumer = StreamConsumer(get_stage(name), block_ms=10)
-    idle = 0
-    try:
-        for _ in range(rounds):
-            idle = 0 if consumer.run_once() else idle + 1
-            if idle == 2:
-                break
-    finally:
-        consumer.release_shards()
 
 
 def stored_in_seller_a() -> set[str]:
@@ -108,7 +96,7 @@ def test_the_sweep_queues_again_the_accepted_comments_redis_lost_and_confirms_th
     forget_everything()  # Redis lost the queued comments before any consumer read them
 
     assert accepted_sweep().requeued == 2
-    run_stage("claims")
+    drain(stage="claims")
     assert stored_in_seller_a() == {"r1", "r2"}
     report = accepted_sweep()
     assert (report.requeued, report.confirmed) == (0, 1)
@@ -124,13 +112,13 @@ def test_the_sweep_hands_on_again_a_decided_claim_whose_hand_off_redis_lost(
         live = make_live(page_external_id=PAGE_A)
         LiveSession.objects.filter(pk=live.pk).update(featured_product=product)
     queue_delivery(parse_delivery(page_delivery(page_id=PAGE_A, changes=[a_comment(1)])), received_time=time.time())
-    run_stage("claims")
+    drain(stage="claims")
     assert stored_in_seller_a() == {"r1"}
     forget_everything()  # the decision's hand-off to the payments stage: gone
 
     with django_capture_on_commit_callbacks(execute=True):  # (the test's transaction never commits)
         assert decided_sweep() == 1
-    run_stage("payments")
+    drain(stage="payments")
     with schema_context("seller_a"):
         replies = list(OutboundMessage.objects.values_list("comment__external_id", "reason"))
     assert replies == [("r1", "claim")]
