@@ -5,7 +5,7 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-SERVICES := $(PY) scripts/devservices.py run --db-name livestreamsell --
+SERVICES := $(PY) -m scripts.devservices run --db-name livestreamsell --
 PORT ?= 8000
 WEB_CONCURRENCY ?= 2
 PYTEST_ARGS ?=
@@ -71,5 +71,5 @@ bench: venv wrk
 	$(SERVICES) $(PY) bench/run.py
 
 clean:
-	-$(PY) scripts/devservices.py down
+	-$(PY) -m scripts.devservices down
 	rm -rf .local/static artifacts

@@ -1,4 +1,4 @@
-"""Tests for scripts/devservices.py, run as a subprocess like the Makefile does.
+"""Tests for scripts/devservices (`python -m scripts.devservices`), run as a subprocess like the Makefile does.
 
 Plain functions with no Django fixtures: they pass with
 ``pytest -p no:django --noconftest tests/test_devservices.py`` and inside the
@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "devservices.py"
+REPO_ROOT = Path(__file__).resolve().parent.parent
 CLOSED_ADDR = "127.0.0.1:1"
 EXPORT_RE = re.compile(r"^export ([A-Z_]+)='([^']*)'$")
 
@@ -40,7 +40,8 @@ def run_script(
     )
     env.update(extra_env or {})
     return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
+        [sys.executable, "-m", "scripts.devservices", *args],
+        cwd=REPO_ROOT,
         env=env,
         capture_output=True,
         text=True,

@@ -1,0 +1,1 @@
+"""Development scripts (run from the repository root)."""
