@@ -6,12 +6,12 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from inventory.catalog_csv import CatalogRow, RowError
-from inventory.models import Product, StockMovement, Variant
+from inventory.models import Product, Variant
 
 VariantKey = tuple[str, str]  # (lower-cased product code, lower-cased variant label): how an import finds a variant
 
@@ -28,14 +28,6 @@ def product_list(*, search: str = "", active: bool | None = None) -> QuerySet[Pr
     if active is not None:
         products = products.filter(active=active)
     return products.order_by("code")
-
-
-def variant_sold_units(*, variant: Variant) -> int:
-    """Units that left stock as sales (the 'sold' term of initial = available + reserved + sold)."""
-    total = StockMovement.objects.filter(variant=variant, reason=StockMovement.Reason.SALE).aggregate(
-        total=Sum("on_hand_delta")
-    )["total"]
-    return -(total or 0)
 
 
 def variant_key(row: CatalogRow) -> VariantKey:

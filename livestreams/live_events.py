@@ -86,11 +86,3 @@ def _publisher() -> _Publisher:
         if _instance is None:
             _instance = _Publisher()
         return _instance
-
-
-def live_events_flush(timeout: float = 5.0) -> None:
-    """Wait until the events submitted so far are sent (tests, and before a process exits)."""
-    if _instance is None:
-        return
-    for future in list(_instance.pending):
-        future.result(timeout=timeout)

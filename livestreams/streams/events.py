@@ -61,9 +61,8 @@ class ClaimDecided:
 
 @dataclass(frozen=True, slots=True)
 class ReplyWork:
-    """Something to tell a buyer (messenger.services.reply_work_enqueue writes it to the outbox)."""
-
-    TYPE: ClassVar[str] = "reply_work.v1"
+    """Something to tell a buyer: a value handed to messenger.services.reply_work_enqueue in the same transaction,
+    which writes it to the outbox (never a stream entry)."""
 
     schema: str
     reason: str  # claim | waitlisted | promoted | cancelled | paid | expired | question
@@ -71,12 +70,3 @@ class ReplyWork:
     order_id: str  # "" when there is no cart
     cart_url: str
     detail: str  # JSON with the decision or the facts the message needs
-
-    def to_fields(self) -> dict[str, str]:
-        return {"type": self.TYPE, **asdict(self)}
-
-    @classmethod
-    def from_fields(cls, data: dict[str, str]) -> ReplyWork:
-        if data.get("type") != cls.TYPE:
-            raise ValueError(f"not a {cls.TYPE} entry: type={data.get('type')!r}")
-        return cls(**{f.name: data[f.name] for f in fields(cls)})
