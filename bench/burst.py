@@ -15,7 +15,8 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from bench.common import ROOT, free_port, manage, scratch_database, server
+from bench.common import ROOT, manage, run_step, scratch_database, server
+from core.processes import Child, free_port, manage_command, web_command
 
 CLAIMS = int(os.environ.get("BURST_CLAIMS", "2000"))
 UNITS = 50
@@ -52,28 +53,8 @@ def main() -> int:
         ]
         script.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
         port = free_port()
-        web = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
-        consumers = [
-            subprocess.Popen(
-                [sys.executable, "manage.py", "run_consumer", stage, "--block-ms", "50"],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-            )
-            for stage in ("claims",)
-        ]
+        web = web_command(port=port)
+        consumers = [Child(manage_command("run_consumer", "claims", "--block-ms", "50"), env=env, quiet=True)]
         try:
             with server(web, env=env, cwd=ROOT, health_url=f"http://127.0.0.1:{port}/healthz"):
                 result = subprocess.run(
@@ -94,26 +75,11 @@ def main() -> int:
                     text=True,
                     check=True,
                 )
-                timing = subprocess.run(
-                    [sys.executable, "-c", TIMING],
-                    env={**env, "PYTHONPATH": str(ROOT)},
-                    cwd=ROOT,
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                ).stdout.split()
-                stage_only = subprocess.run(
-                    [sys.executable, "-c", STAGE_ONLY.format(claims=CLAIMS, units=UNITS)],
-                    env={**env, "PYTHONPATH": str(ROOT)},
-                    cwd=ROOT,
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                ).stdout.split()
+                timing = run_step("burst_timing", env=env)
+                stage_only = run_step("burst_stage_only", CLAIMS, UNITS, env=env)
         finally:
             for consumer in consumers:
-                consumer.terminate()
-                consumer.wait(timeout=30)
+                consumer.stop(timeout=30)
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     statuses = [o["items"][0]["status"] if o["items"] else "none" for o in outcome["outcomes"]]
     winners = [n for n, status in enumerate(statuses) if status == "reserved"]
@@ -133,57 +99,6 @@ def main() -> int:
         f"{stage_rate:.0f} claims/s decided, {stage_reserved} reserved (target >= 1,000/s)"
     )
     return 0 if oversold == 0 and winners == list(range(UNITS)) else 1
-
-
-TIMING = """
-import django
-django.setup()
-from django.db.models import Max, Min
-from django_tenants.utils import schema_context
-from livestreams.models import Comment
-with schema_context("burst"):
-    span = Comment.objects.aggregate(first=Min("decided_at"), last=Max("decided_at"),
-                                     last_received=Max("received_at"), first_received=Min("received_at"))
-    decided = Comment.objects.filter(decided_at__isnull=False).count()
-seconds = (span["last"] - span["first"]).total_seconds() or 1e-9
-print((span["last"] - span["last_received"]).total_seconds(), decided / seconds,
-      (span["last_received"] - span["first_received"]).total_seconds())
-"""
-
-
-STAGE_ONLY = """
-import time, django
-django.setup()
-from django.db.models import Max, Min
-from django_tenants.utils import schema_context
-from inventory.models import Product, Variant
-from livestreams.control import live_session_feature
-from livestreams.models import Comment, LiveSession
-from livestreams.streams.events import IngestEvent
-from livestreams.streams.publish import publish_many
-with schema_context("burst"):
-    live = LiveSession.objects.get(status="live")
-    product = Product.objects.create(code="H2", name="Second hot item", price_minor=100, currency="MXN")
-    Variant.objects.create(product=product, label="", stock_on_hand={units})
-    live_session_feature(live_id=live.pk, product_id=product.pk)
-time.sleep(0.01)
-events = [
-    IngestEvent(schema="burst", kind="comment", platform="facebook", page_id=live.page_external_id,
-                external_id=f"stage_{{n}}", verb="add", author_id=f"s{{n}}", author_name=f"Viewer {{n}}", text="mío",
-                platform_time="", received_time=repr(time.time()), candidate="1").to_fields()
-    for n in range({claims})
-]
-publish_many(stage="claims", schema_name="burst", entries=events)
-while True:
-    with schema_context("burst"):
-        done = Comment.objects.filter(external_id__startswith="stage_", decided_at__isnull=False)
-        if done.count() == {claims}:
-            span = done.aggregate(first=Min("decided_at"), last=Max("decided_at"))
-            reserved = Variant.objects.get(product=product).reserved
-            break
-    time.sleep(0.1)
-print({claims} / max((span["last"] - span["first"]).total_seconds(), 1e-9), reserved)
-"""
 
 
 if __name__ == "__main__":

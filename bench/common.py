@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -14,8 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
 import psycopg
+
+from core.processes import Child, running, wait_answering
 
 ROOT = Path(__file__).resolve().parent.parent
 # The bench inputs and the peer: beside the repository, or where $LSS_SHARED says (a git worktree elsewhere).
@@ -46,34 +46,26 @@ def manage(*args: str, env: dict[str, str]) -> None:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def run_step(name: str, *args: int, env: dict[str, str], timeout: float = 600) -> list[float]:
+    """One of bench.steps in a child process with `env`; its printed numbers."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.steps", name, *(str(arg) for arg in args)],
+        env={**env, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=timeout,
+    )
+    return [float(value) for value in result.stdout.split()]
 
 
 @contextmanager
-def server(args: list[str], *, env: dict[str, str], cwd: Path, health_url: str) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{args[:4]} exited with {process.returncode}")
-            try:
-                httpx.get(health_url, timeout=1)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{args[:4]} did not answer {health_url}") from None
-                time.sleep(0.1)
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+def server(args: list[str], *, env: dict[str, str], cwd: Path, health_url: str) -> Iterator[Child]:
+    """A server child, once `health_url` answers; stopped on the way out."""
+    with running(Child(args, env=env, cwd=cwd, silent=True)) as (child,):
+        wait_answering(health_url, children=[child])
+        yield child
 
 
 def wrk(url: str, *, script: Path, env: dict[str, str], seconds: int = 10, connections: int = 32) -> dict[str, float]:

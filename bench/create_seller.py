@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.common import run_step
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "livestreamsell_bench_provisioning"
 
@@ -44,15 +46,7 @@ def main() -> int:
                 stdout=subprocess.DEVNULL,
             )
             command_times.append(time.perf_counter() - started)
-        service = subprocess.run(
-            [sys.executable, "-c", SERVICE_TIMER],
-            env={**env, "PYTHONPATH": str(ROOT)},
-            check=True,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
-        service_times = [float(t) for t in service.stdout.split()]
+        service_times = run_step("provision_times", 5, env=env)
     finally:
         _reset_database(server_url, create=False)
     print("create_seller command runs:", ", ".join(f"{t:.2f}s" for t in command_times))
@@ -61,18 +55,6 @@ def main() -> int:
     )
     print(f"seller provisioning median over 5 sellers (service only): {statistics.median(service_times):.2f} s")
     return 0
-
-
-SERVICE_TIMER = """
-import time, django
-django.setup()
-from tenants.services import seller_provision
-for n in range(5):
-    started = time.perf_counter()
-    seller_provision(schema_name=f"bench_svc_{n}", name=f"Svc {n}", domain=f"bench-svc-{n}.localhost",
-                     owner_email=f"owner@svc{n}.test", owner_password="bench-pass-123", facebook_page_id=f"90{n}")
-    print(time.perf_counter() - started)
-"""
 
 
 def _reset_database(server_url: str, *, create: bool = True) -> None:

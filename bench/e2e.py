@@ -15,8 +15,6 @@ under 1 s: a backlog that grows shows up as a p99 that grows with the run).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -26,7 +24,8 @@ import httpx
 import psycopg
 import redis
 
-from bench.common import ROOT, cpu_seconds_by_process, free_port, manage, open_loop, scratch_database, server
+from bench.common import ROOT, cpu_seconds_by_process, manage, open_loop, run_step, scratch_database, server
+from core.processes import Child, free_port, manage_command, web_command
 from livestreams.meta_payloads import encode, feed_comment_change, live_video_change, page_delivery, sign
 from tests.fakes.graph_server import FakeGraph
 
@@ -78,29 +77,14 @@ def main() -> int:
         catalog = Path(tmp) / "catalog.csv"
         catalog.write_text("code,name,price,currency,variant,sku,stock\nE1,Item,100,MXN,,E1,1000000\n")
         manage("import_catalog", "--schema=e2e", str(catalog), env=env)
-        subprocess.run([sys.executable, "-c", EARLIER_LIVE], env=env, cwd=ROOT, check=True, timeout=300)
+        run_step("e2e_earlier_live", int(PAGE_ID), EARLIER_BUYERS, env=env, timeout=300)
         port = free_port()
-        web = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
+        web = web_command(port=port)
         # As in production: one process per stage, the sender and the scheduler (run_pipeline would put them
         # all behind one interpreter lock).
         commands = [["run_consumer", stage] for stage in ("claims", "payments")]
         commands += [["run_sender"], ["run_scheduler"]]
-        pipeline = [
-            subprocess.Popen([sys.executable, "manage.py", *command], env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
-            for command in commands
-        ]
+        pipeline = [Child(manage_command(*command), env=env, quiet=True) for command in commands]
         try:
             with server(web, env=env, cwd=ROOT, health_url=f"http://127.0.0.1:{port}/healthz"):
                 url = f"http://127.0.0.1:{port}/webhooks/meta/"
@@ -135,10 +119,8 @@ def main() -> int:
                     "(one web worker, one process per stage, this machine)"
                 )
         finally:
-            for process in pipeline:
-                process.terminate()
-            for process in pipeline:
-                process.wait(timeout=30)
+            for child in pipeline:
+                child.stop(timeout=30)
             client = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
             for key in client.scan_iter(match=f"{prefix}:*", count=2000):
                 client.delete(key)
@@ -148,72 +130,7 @@ def main() -> int:
 def _start_live(url: str, env: dict[str, str]) -> None:
     body = encode(page_delivery(page_id=PAGE_ID, changes=[live_video_change(video_id="e2e-video", status="live")]))
     httpx.post(url, content=body, headers={"X-Hub-Signature-256": sign(body, app_secret=SECRET)}, timeout=10)
-    subprocess.run([sys.executable, "-c", FEATURE], env=env, cwd=ROOT, check=True, timeout=60)
-
-
-FEATURE = """
-import time, django
-django.setup()
-from django_tenants.utils import schema_context
-from inventory.models import Product
-from livestreams.control import live_session_feature
-from livestreams.models import LiveSession
-with schema_context("e2e"):
-    for _ in range(100):
-        live = LiveSession.objects.filter(platform_video_id="e2e-video", status="live").first()
-        if live:
-            break
-        time.sleep(0.1)
-    live_session_feature(live_id=live.pk, product_id=Product.objects.get(code="E1").pk)
-"""
-
-
-# The seller's history: one earlier live (ended) with its comments, carts and replies, then ANALYZE, as
-# autovacuum leaves a seller's tables. Measured on empty tables instead, the plans PostgreSQL caches for the
-# prepared statements in the first seconds (sequential scans of near-empty tables) would stay while the
-# tables grow, which is the first minute of a brand-new seller's first live, not a live in general.
-EARLIER_LIVE = f"""
-import django
-django.setup()
-from datetime import timedelta
-from django.db import connection
-from django.utils import timezone
-from django_tenants.utils import schema_context
-from inventory.models import Variant
-from livestreams.models import Comment, LiveSession
-from messenger.models import OutboundMessage
-from payments.models import Buyer, Order, Reservation
-BUYERS, COMMENTS_EACH = {EARLIER_BUYERS}, 5
-with schema_context("e2e"):
-    then = timezone.now() - timedelta(days=7)
-    live = LiveSession.objects.create(platform="facebook", page_external_id="{PAGE_ID}",
-                                      platform_video_id="e2e-earlier", status="ended", started_at=then,
-                                      ended_at=then + timedelta(hours=2))
-    variant = Variant.objects.get(sku="E1")
-    buyers = Buyer.objects.bulk_create(
-        Buyer(platform="facebook", platform_user_id=f"earlier-{{n}}", name="Viewer") for n in range(BUYERS))
-    orders = Order.objects.bulk_create(Order(buyer=b, live_session=live, status="paid") for b in buyers)
-    comments = Comment.objects.bulk_create(
-        Comment(live_session=live, platform="facebook", page_external_id="{PAGE_ID}", external_id=f"earlier_{{n}}",
-                author_platform_id=f"earlier-{{n // COMMENTS_EACH}}", author_name="Viewer", text="mío",
-                received_at=then + timedelta(seconds=n / 10), is_candidate=True, intent="purchase",
-                parse_result={{"items": [{{"code": "E1", "variant": None, "qty": 1}}], "engine": "local",
-                              "confidence": 0.95}}, decided_at=then + timedelta(seconds=n / 10))
-        for n in range(BUYERS * COMMENTS_EACH))
-    Reservation.objects.bulk_create(
-        Reservation(order=order, variant=variant, source_comment=comments[n * COMMENTS_EACH], quantity=1,
-                    status="paid")
-        for n, order in enumerate(orders))
-    OutboundMessage.objects.bulk_create(
-        OutboundMessage(platform="facebook", page_external_id="{PAGE_ID}", recipient_id=c.external_id,
-                        kind="private_reply", body={{"text": "ok"}}, status="sent", text="ok", attempts=1,
-                        external_message_id=f"m_{{c.pk}}", comment=c, order=orders[n // COMMENTS_EACH],
-                        next_attempt_at=None, reason="claim", idempotency_key=f"earlier:{{c.pk}}",
-                        sent_at=c.received_at)
-        for n, c in enumerate(comments))
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-"""
+    run_step("e2e_feature", env=env, timeout=60)
 
 
 def _run(url: str, graph: FakeGraph, *, rate: int, seconds: int, tag: str) -> tuple[list[float], int]:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import redis
 
-from bench.common import ROOT, SHARED, free_port, manage, open_loop, read_deliveries, scratch_database, server, wrk
+from bench.common import ROOT, SHARED, manage, open_loop, read_deliveries, scratch_database, server, wrk
+from core.processes import free_port
 
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))

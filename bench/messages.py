@@ -11,7 +11,6 @@ usage: DATABASE_URL=postgresql://…/any python bench/messages.py [N]
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -21,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import manage, scratch_database  # noqa: E402
+from core.processes import Child, manage_command  # noqa: E402
 
 BENCH_DB = "livestreamsell_bench_messages"
 SCHEMA = "bench_messages"
@@ -119,13 +119,11 @@ def _run(*, total: int, latency: float, env: dict[str, str]) -> float:
             "MESSENGER_SEND_PER_SECOND": "1000000",
             "LOG_LEVEL": "WARNING",
         }
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "run_sender"], env=sender_env, cwd=ROOT, stdout=subprocess.DEVNULL
-        )
+        sender = Child(manage_command("run_sender"), env=sender_env, quiet=True)
         try:
             deadline = time.monotonic() + 120
             while not graph.delivered:
-                if time.monotonic() > deadline or process.poll() is not None:
+                if time.monotonic() > deadline or sender.process.poll() is not None:
                     raise RuntimeError("the sender delivered nothing")
                 time.sleep(0.01)
             started = graph.delivered[0].at
@@ -135,8 +133,7 @@ def _run(*, total: int, latency: float, env: dict[str, str]) -> float:
                 time.sleep(0.02)
             elapsed = time.time() - started
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            sender.stop(timeout=30)
     if len(graph.delivered) != total:
         raise RuntimeError(f"the fake received {len(graph.delivered)} messages for {total} rows")
     return total / elapsed

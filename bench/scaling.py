@@ -9,46 +9,16 @@ in order). Prints claims/s for K = 1 and K = 2.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 import uuid
 
 import psycopg
 
-from bench.common import ROOT, manage, scratch_database
+from bench.common import ROOT, manage, run_step, scratch_database
+from core.processes import Child, manage_command
 
 SELLERS = 8
 CLAIMS_PER_SELLER = 300
-
-SETUP = """
-import time, django
-django.setup()
-from django.utils import timezone
-from django_tenants.utils import schema_context
-from inventory.models import Product, Variant
-from livestreams.models import Comment, LiveSession
-from livestreams.streams.events import IngestEvent
-from livestreams.streams.publish import publish_many
-from payments.models import Order, Reservation, Buyer
-from inventory.models import StockMovement
-for n in range({sellers}):
-    schema = f"scale{{n}}"
-    with schema_context(schema):
-        Reservation.objects.all().delete(); StockMovement.objects.all().delete(); Order.objects.all().delete()
-        product, _ = Product.objects.get_or_create(
-            code="S1", defaults=dict(name="Hot", price_minor=100, currency="MXN"))
-        Variant.objects.update_or_create(product=product, label="", defaults=dict(stock_on_hand=50, reserved=0))
-        live = LiveSession.objects.filter(status="live").first() or LiveSession.objects.create(
-            platform="facebook", page_external_id=f"70{{n}}", status="live", started_at=timezone.now(),
-            featured_product=product)
-        Comment.objects.all().delete()
-    publish_many(stage="claims", schema_name=schema, entries=[
-        IngestEvent(schema=schema, kind="comment", platform="facebook", page_id=live.page_external_id,
-                    external_id=f"{{schema}}_{{i}}", verb="add", author_id=f"p{{i}}", author_name=f"Viewer {{i}}",
-                    text="mío", platform_time="", received_time=repr(time.time()), candidate="1").to_fields()
-        for i in range({claims})])
-"""
 
 
 def main() -> int:
@@ -73,21 +43,11 @@ def main() -> int:
             )
         rates = {}
         for consumers in (1, 2):
-            subprocess.run(
-                [sys.executable, "-c", SETUP.format(sellers=SELLERS, claims=CLAIMS_PER_SELLER)],
-                env=env,
-                cwd=ROOT,
-                check=True,
-            )
+            run_step("scaling_setup", SELLERS, CLAIMS_PER_SELLER, env=env)
             total = SELLERS * CLAIMS_PER_SELLER
             started = time.monotonic()
             processes = [
-                subprocess.Popen(
-                    [sys.executable, "manage.py", "run_consumer", "claims", "--block-ms", "50"],
-                    env=env,
-                    cwd=ROOT,
-                    stdout=subprocess.DEVNULL,
-                )
+                Child(manage_command("run_consumer", "claims", "--block-ms", "50"), env=env, quiet=True)
                 for _ in range(consumers)
             ]
             try:
@@ -98,8 +58,7 @@ def main() -> int:
                 elapsed = time.monotonic() - started
             finally:
                 for process in processes:
-                    process.terminate()
-                    process.wait(timeout=30)
+                    process.stop(timeout=30)
             rates[consumers] = total / elapsed
             print(
                 f"claims stage, {consumers} consumer process(es): {total} claims of {SELLERS} sellers decided in "

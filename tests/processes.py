@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import redis
 
+from core.processes import Child, ChildExited, free_port, manage_command, wait_answering, web_command
 from tests.conftest import subprocess_env
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until(condition, *, timeout: float = 20.0, interval: float = 0.05, what: str = "condition") -> None:  # type: ignore[no-untyped-def]
@@ -76,62 +68,27 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-class WebServer:
-    """`uvicorn config.asgi:application` against the test database, on a free port."""
+class WebServer(Child):
+    """`uvicorn config.asgi:application` against the test database, on a free port, once it answers /healthz."""
 
     def __init__(self, *args: str, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "config.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-                *args,
-            ],
-            cwd=ROOT,
-            env=subprocess_env(**env),
-        )
-        wait_until(self._healthy, what="the web server to answer /healthz")
-
-    def _healthy(self) -> bool:
-        if self.process.poll() is not None:
-            raise AssertionError(f"the web server exited with {self.process.returncode}")
+        super().__init__(web_command(port=self.port, extra=args), env=subprocess_env(**env))
         try:
-            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
+            wait_answering(f"{self.url}/healthz", children=[self], timeout=20)
+        except ChildExited as exc:
+            raise AssertionError(f"the web server exited: {exc}") from None
 
 
-class ManageProcess:
+class ManageProcess(Child):
     """`manage.py <command>` as a subprocess (consumers, scheduler) with the test settings."""
 
     def __init__(self, *args: str, **env: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=subprocess_env(**env),
-            stdout=subprocess.DEVNULL,
-        )
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
+        super().__init__(manage_command(*args), env=subprocess_env(**env), quiet=True)
 
     def terminate(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=20)
+        return self.stop()
 
 
 class CrashPoint:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.processes import Child, ChildExited, manage_command, wait_answering, web_command
 from livestreams.demo import demo_let_one_hold_expire, demo_pay_orders, demo_summary
 from livestreams.simulation import SimulationError, read_script, simulate_live
 from tenants.management.commands.demo_setup import DEMO_EMAIL, DEMO_PASSWORD
@@ -52,29 +50,18 @@ class Command(BaseCommand):
             "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
         }
         processes = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "config.asgi:application",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--log-level",
-                    "warning",
-                    "--no-access-log",
-                ],
-                cwd=ROOT,
-                env=env,
-            ),
-            subprocess.Popen(
-                [sys.executable, "manage.py", "run_pipeline"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
-            ),
+            Child(web_command(port=port), env=env),
+            Child(manage_command("run_pipeline"), env=env, quiet=True),
         ]
         try:
-            self._wait_for_web(f"http://127.0.0.1:{port}/healthz", processes)
+            try:
+                wait_answering(f"http://127.0.0.1:{port}/healthz", children=processes, timeout=60)
+            except ChildExited:
+                raise CommandError(
+                    "The web server or the pipeline exited while starting; see the output above."
+                ) from None
+            except TimeoutError as exc:
+                raise CommandError(f"The web server did not answer: {exc}.") from None
             self.stdout.write(
                 f"Playing a live of {sum('text' in vars(line) for line in script)} comments "
                 f"({options['speed']:g}x speed)…"
@@ -117,25 +104,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         finally:
             for process in processes:
-                process.send_signal(signal.SIGTERM)
-            for process in processes:
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-
-    def _wait_for_web(self, url: str, processes: list[subprocess.Popen[bytes]]) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if any(p.poll() is not None for p in processes):
-                raise CommandError("The web server or the pipeline exited while starting; see the output above.")
-            try:
-                if httpx.get(url, timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise CommandError(f"The web server did not answer {url} within 60 s.")
+                process.stop()
 
     def _progress(self, sent: int, total: int) -> None:
         if not sys.stdout.isatty():  # a log, not a screen: a line now and then
