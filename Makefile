@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make demo   - set up everything, create the demo seller and serve it on http://demo.localhost:$(PORT)/"
 	@echo "make test   - set up everything and run the test suite"
-	@echo "make lint   - ruff (lint + format check) and mypy"
+	@echo "make lint   - ruff (lint + format check), mypy and the import contracts (lint-imports)"
 	@echo "make bench  - benchmarks, printed as numbers"
 	@echo "make serve  - production ASGI server on \$$PORT with \$$WEB_CONCURRENCY workers"
 
@@ -62,6 +62,7 @@ lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy .
+	$(VENV)/bin/lint-imports
 
 fmt: venv
 	$(PY) -m ruff format .
