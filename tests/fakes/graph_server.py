@@ -22,10 +22,11 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.harness import FakeHandler, FakeServer
 
 ERRORS: dict[int, tuple[str, str]] = {
     1: ("OAuthException", "An unknown error has occurred."),
@@ -67,8 +68,11 @@ class _State:
     replied_comments: set[str] = field(default_factory=set)
 
 
-class FakeGraph:
+class FakeGraph(FakeServer):
+    name = "fake-graph"
+
     def __init__(self, *, version: str = "v25.0") -> None:
+        super().__init__()
         self.version = version
         self.pages: dict[str, str] = {}
         self.windows_open: set[str] = set()
@@ -81,41 +85,9 @@ class FakeGraph:
         self._recent: dict[str, deque[float]] = {}
         self._state = _State()
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # --- life cycle -------------------------------------------------------------------------------------
-    def start(self) -> FakeGraph:
-        server_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 1024, "daemon_threads": True})
-        self._server = server_class(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-graph", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeGraph:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     # --- set-up -----------------------------------------------------------------------------------------
     def add_page(self, page_id: str, *, token: str) -> None:
@@ -245,17 +217,9 @@ def _valid_message(message: dict[str, Any]) -> bool:
 
 
 def _handler_for(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # Answer without Nagle's delay: headers and body are two writes, and the client's delayed ACK would
-        # otherwise add 40 ms to every call of a keep-alive connection.
-        disable_nagle_algorithm = True
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
+    class Handler(FakeHandler):
         def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            raw = self.read_body()
             url = urlsplit(self.path)
             parts = url.path.strip("/").split("/")
             if len(parts) != 3 or parts[0] != fake.version or parts[2] != "messages":
@@ -274,15 +238,10 @@ def _handler_for(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, status: int, payload: dict[str, Any] | str, delay: float) -> None:
             if delay:
-                fake._stopping.wait(delay)
-            data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain" if isinstance(payload, str) else "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (timeout) after Meta had already delivered
+                fake.wait(delay)
+            if isinstance(payload, str):
+                self.send_body(status, payload.encode(), content_type="text/plain")
+            else:
+                self.send_json(status, payload)
 
     return Handler

@@ -17,9 +17,10 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal
+
+from tests.fakes.harness import FakeHandler, FakeServer
 
 Mode = Literal["answer", "rate_limit", "insufficient_quota", "server_error", "slow", "malformed", "refusal"]
 Messages = list[dict[str, str]]
@@ -44,10 +45,14 @@ class RecordedRequest:
         return _messages_of(self.path, self.body)
 
 
-class FakeOpenAI:
+class FakeOpenAI(FakeServer):
     """Start with `with FakeOpenAI() as fake:` (or `start()` / `stop()`); switch modes between calls."""
 
+    name = "fake-openai"
+    url_path = "/v1"
+
     def __init__(self, *, api_key: str = "sk-fake-test-key") -> None:
+        super().__init__()
         self.api_key = api_key
         self.answer: AnswerFn = _default_answer
         self.mode: Mode = "answer"
@@ -56,42 +61,9 @@ class FakeOpenAI:
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._server_errors_sent = 0
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # --- life cycle -------------------------------------------------------------------------------------
-    def start(self) -> FakeOpenAI:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        server.daemon_threads = True  # a handler still sleeping in "slow" mode must not block shutdown
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-openai", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeOpenAI:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     # --- switching modes --------------------------------------------------------------------------------
     def set_answer(self, answer: AnswerFn | dict[str, Any]) -> None:
@@ -129,20 +101,11 @@ class FakeOpenAI:
                 return "server_error"
             return "answer"
 
-    def _sleep(self, seconds: float) -> None:
-        self._stopping.wait(seconds)
-
 
 def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
+    class Handler(FakeHandler):
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length)
+            raw = self.read_body()
             try:
                 body = json.loads(raw or b"{}")
             except ValueError:
@@ -190,7 +153,7 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._send_error(500, "server_error", None, "The server had an error while processing your request.")
                 return
             if action == "slow":
-                fake._sleep(fake.slow_seconds)
+                fake.wait(fake.slow_seconds)
 
             messages = _messages_of(self.path, body)
             if action == "malformed":
@@ -206,26 +169,13 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 payload = _chat_completion(model, text, prompt_tokens, completion_tokens)
             else:
                 payload = _response(model, text, prompt_tokens, completion_tokens)
-            self._send_json(200, payload, {"x-request-id": f"req_{uuid.uuid4().hex}"})
+            self.send_json(200, payload, {"x-request-id": f"req_{uuid.uuid4().hex}"})
 
         def _send_error(
             self, status: int, type_: str, code: str | None, message: str, headers: dict[str, str] | None = None
         ) -> None:
             error = {"error": {"message": message, "type": type_, "param": None, "code": code}}
-            self._send_json(status, error, headers or {})
-
-        def _send_json(self, status: int, payload: dict[str, Any], headers: dict[str, str]) -> None:
-            data = json.dumps(payload).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (timeout) before we answered
+            self.send_json(status, error, headers or {})
 
     return Handler
 

@@ -26,13 +26,14 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
 import stripe
+
+from tests.fakes.harness import FakeHandler, FakeServer
 
 MIN_LIFETIME = 30 * 60
 MAX_LIFETIME = 24 * 60 * 60
@@ -89,48 +90,20 @@ def _listify(node: Any) -> Any:
     return converted
 
 
-class FakeStripe:
+class FakeStripe(FakeServer):
+    name = "fake-stripe"
+
     def __init__(self, *, api_key: str = "sk_test_fake_platform") -> None:
+        super().__init__()
         self.api_key = api_key
         self.requests: list[RecordedRequest] = []
         self.now: float | None = None  # None: the real clock
         self._state = _State()
         self._failures = _Failures()
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # --- life cycle -------------------------------------------------------------------------------------
-    def start(self) -> FakeStripe:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-stripe", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeStripe:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     # --- switching failures -----------------------------------------------------------------------------
     def fail_next(self, *, status: int, times: int, should_retry: bool | None = None) -> None:
@@ -334,15 +307,9 @@ def _id(prefix: str) -> str:
 
 
 def _handler_for(fake: FakeStripe) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
+    class Handler(FakeHandler):
         def _serve(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length).decode() if length else ""
+            raw = self.read_body().decode()
             headers = {name.lower(): value for name, value in self.headers.items()}
             form = parse_form(parse_qsl(raw, keep_blank_values=True)) if raw else {}
             if method == "GET" and "?" in self.path:
@@ -350,15 +317,7 @@ def _handler_for(fake: FakeStripe) -> type[BaseHTTPRequestHandler]:
             status, body, extra = fake.handle(method, self.path, headers, form)
             with fake._lock:
                 fake.requests.append(RecordedRequest(method, self.path.split("?")[0], headers, form, status))
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("Request-Id", _id("req"))
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
+            self.send_json(status, body, {"Request-Id": _id("req"), **extra})
 
         def do_GET(self) -> None:
             self._serve("GET")
