@@ -15,8 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.apis import ApiV1, ByIdCursor
+from dashboard import control
 from inventory.selectors import product_get_by_code
-from livestreams import control
 from livestreams.models import LiveSession
 
 

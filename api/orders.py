@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from api.apis import ApiV1, ByIdCursor
 from api.authentication import ApiClient
-from livestreams import control
+from dashboard import control
 from payments.models import Order
 from payments.selectors import cart_of_order, order_trail
 from payments.services import CheckoutError, order_mark_paid_in_cash

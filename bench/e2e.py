@@ -26,7 +26,7 @@ import redis
 
 from bench.common import ROOT, cpu_seconds_by_process, manage, open_loop, run_step, scratch_database, server
 from core.processes import Child, free_port, manage_command, web_command
-from livestreams.meta_payloads import encode, feed_comment_change, live_video_change, page_delivery, sign
+from demo.meta_payloads import encode, feed_comment_change, live_video_change, page_delivery, sign
 from tests.fakes.graph_server import FakeGraph
 
 PAGE_ID = "570000000000001"

@@ -140,7 +140,7 @@ def _run(*, total: int, latency: float, env: dict[str, str]) -> float:
 
 
 def _delete_redis_keys(prefix: str) -> None:
-    from livestreams.streams.connection import get_redis
+    from core.streams.connection import get_redis
 
     client = get_redis()
     for key in client.scan_iter(match=f"{prefix}:*", count=1000):

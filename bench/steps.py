@@ -22,11 +22,11 @@ from django.db.models import Max, Min  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
 
+from core.streams.events import IngestEvent  # noqa: E402
+from core.streams.publish import publish_many  # noqa: E402
+from dashboard.control import live_session_feature  # noqa: E402
 from inventory.models import Product, StockMovement, Variant  # noqa: E402
-from livestreams.control import live_session_feature  # noqa: E402
 from livestreams.models import Comment, LiveSession  # noqa: E402
-from livestreams.streams.events import IngestEvent  # noqa: E402
-from livestreams.streams.publish import publish_many  # noqa: E402
 from messenger.models import OutboundMessage  # noqa: E402
 from payments.models import Buyer, Order, Reservation  # noqa: E402
 from tenants.services import seller_provision  # noqa: E402

@@ -14,8 +14,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver
 from django.utils.translation import gettext_lazy as _
 
-from livestreams.streams import keys
-from livestreams.streams.connection import get_redis
+from core.streams import keys
+from core.streams.connection import get_redis
 from tenants.models import InboxDelivery
 
 # Django's admin templates and scripts set a few inline styles (change_list.html's <style>, style attributes);

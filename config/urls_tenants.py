@@ -14,9 +14,8 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("settings/api-keys/", api_views.api_keys, name="api_keys"),
     path("", include("payments.urls")),
-    path("", include("payments.urls_dashboard")),
     path("", include("inventory.urls")),
-    path("", include("livestreams.urls")),
+    path("", include("dashboard.urls")),
     path("", include("messenger.urls")),
     path("", include("tenants.urls")),
 ]

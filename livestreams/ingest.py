@@ -29,12 +29,12 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from core.streams import keys
+from core.streams.connection import RedisClient, get_async_redis, get_redis
+from core.streams.events import IngestEvent
 from livestreams.intent.prefilter import is_candidate
 from livestreams.meta_events import MetaEvent, ParsedDelivery, parse_delivery
 from livestreams.models import Comment
-from livestreams.streams import keys
-from livestreams.streams.connection import RedisClient, get_async_redis, get_redis
-from livestreams.streams.events import IngestEvent
 from tenants.models import InboxDelivery
 from tenants.page_routes import reload_if_stale, routes_are_fresh, schema_for_page
 

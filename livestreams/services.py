@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from config.db_rows import columns, insert_new, model_from_row, one_round_trip, select_models
 from core.logs import get_logger
+from core.streams.events import IngestEvent
 from inventory.models import Product
 from livestreams.models import Comment, FeaturedProductChange, LiveSession
-from livestreams.streams.events import IngestEvent
 
 log = get_logger(__name__)
 

@@ -23,7 +23,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils.crypto import constant_time_compare
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from livestreams.live_events import live_group
+from core.live_events import live_group
 from tenants.models import Domain
 
 logger = logging.getLogger(__name__)

@@ -17,10 +17,10 @@ from django.db.models import Q
 
 from config.db_rows import one_round_trip
 from core.money import format_amount
+from core.streams.events import ReplyWork
 from inventory.models import Product
 from livestreams.models import Comment, LiveSession
 from livestreams.selectors import comments_with_live_later
-from livestreams.streams.events import ReplyWork
 from messenger import texts
 from messenger.detail import DetailFacts, ItemFact, parse_detail
 from messenger.models import OutboundMessage

@@ -1,6 +1,6 @@
 """The facts of ReplyWork.detail, parsed defensively.
 
-`detail` is JSON written by the payments stage (payments.consumers / payments.services.replies): the claim
+`detail` is JSON written by the payments stage (pipeline.payments_stage / payments.services.replies): the claim
 decision under "decision" (items with code, variant_label, reserved, waitlisted, waitlist_position), cart
 facts at the top level (language, hold_expires_at, reserved / waitlisted / paid lines, promoted reservation
 ids, rejected_reasons). Anything missing or malformed is simply absent from the facts.

@@ -20,7 +20,7 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from livestreams.streams.connection import get_async_redis, get_redis
+from core.streams.connection import get_async_redis, get_redis
 from messenger.models import OutboundMessage
 from tenants.models import Seller
 

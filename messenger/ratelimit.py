@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from livestreams.streams.connection import get_async_redis
+from core.streams.connection import get_async_redis
 
 # Refill, take one token if there is one; else say how many ms until there will be.
 TAKE_TOKEN = """

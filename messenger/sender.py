@@ -29,8 +29,8 @@ from django.db import close_old_connections, connections
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from core.live_events import live_group
 from core.logs import log_context
-from livestreams.live_events import live_group
 from messenger import due, graph_client
 from messenger.graph_client import (
     GraphAlreadyRepliedError,

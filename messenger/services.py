@@ -27,8 +27,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from config.db_rows import insert_new
-from livestreams.live_events import publish_live_event, publish_live_events
-from livestreams.streams.events import ReplyWork
+from core.live_events import publish_live_event, publish_live_events
+from core.streams.events import ReplyWork
 from messenger import due
 from messenger.compose import ComposeContext, ComposedReply, compose_reply
 from messenger.models import OutboundMessage

@@ -17,7 +17,7 @@ from django.db.models import Min
 from django_tenants.utils import schema_context
 
 from core.logs import log_context
-from livestreams.streams.connection import get_redis
+from core.streams.connection import get_redis
 from payments.models import Reservation
 from payments.reservations import reservations_expire, waitlist_sweep
 from tenants.models import Seller

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django_tenants.utils import get_public_schema_name
 
 from core.urls import absolute_url
 from tenants.models import Domain, Seller
@@ -28,6 +29,17 @@ def seller_of_schema(schema_name: str) -> Seller:
     SELLER_CACHE_SECONDS (a save in this process forgets it at once). Works inside `schema_context` (public is
     on the search path)."""
     return _cached(schema_name).seller
+
+
+def seller_schema_active(schema: str) -> bool:
+    """Whether pipeline entries naming this schema may run: an active seller's schema, never public or the
+    template."""
+    if not schema or schema in {get_public_schema_name(), settings.TENANT_BASE_SCHEMA}:
+        return False
+    try:
+        return seller_of_schema(schema).status == Seller.Status.ACTIVE
+    except Seller.DoesNotExist:
+        return False
 
 
 def seller_base_url_of_schema(schema_name: str) -> str:

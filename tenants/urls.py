@@ -1,4 +1,4 @@
-"""URLs of the tenants app on a seller's host: the dashboard's shell (login, home, settings)."""
+"""URLs of the tenants app on a seller's host: the dashboard's shell (login, settings)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from django.urls import include, path
 from tenants import views
 
 urlpatterns: list[Any] = [
-    path("", views.home, name="dashboard"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/", views.settings_edit, name="settings"),

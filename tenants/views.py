@@ -1,4 +1,5 @@
-"""The dashboard's shell on a seller's host: log in and out, the home page, and the owner's settings.
+"""The dashboard's shell on a seller's host: log in and out, the owner's settings, and who may see what
+(`staff_required`, `owner_required`). The pages themselves are in the dashboard app.
 
 Users live in each seller's schema: a session on one seller's host means nothing on another's.
 Staff (is_staff) run lives and orders; the owner (is_superuser in the seller's schema) also changes settings.
@@ -19,7 +20,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from livestreams.selectors import live_on_air, live_totals
 from tenants.forms import PageConnectionForm, SellerSettingsForm
 from tenants.models import Seller
 from tenants.selectors import custom_message_count
@@ -63,14 +63,6 @@ def owner_required(view: View) -> View:
 class LoginView(auth_views.LoginView):
     template_name = "dashboard/login.html"
     redirect_authenticated_user = True
-
-
-@staff_required
-def home(request: HttpRequest) -> HttpResponse:
-    seller = seller_of(request)
-    live = live_on_air()
-    totals = live_totals(live_id=live.pk, currency=seller.currency) if live else None
-    return render(request, "dashboard/home.html", {"live": live, "totals": totals, "seller": seller})
 
 
 @owner_required

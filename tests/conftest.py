@@ -18,7 +18,7 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from livestreams.claims import catalog_cache_clear
+from livestreams.decisions import catalog_cache_clear
 from tenants import page_routes
 from tenants.models import Seller
 from tenants.services import seller_provision

@@ -15,12 +15,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from livestreams.consumers import handle_events
+from core.streams.events import ClaimDecided, IngestEvent
 from livestreams.intent.types import ClaimItem
 from livestreams.models import Comment, LiveSession
-from livestreams.streams.events import ClaimDecided, IngestEvent
-from payments.consumers import handle_claims_decided
 from payments.reservations import claim_policy_for, claim_reserve
+from pipeline.claims_stage import handle_events
+from pipeline.payments_stage import handle_claims_decided
 from tenants.models import Seller
 from tests.factories import make_comment, make_live, make_product
 

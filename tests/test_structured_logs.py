@@ -21,16 +21,16 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from core.logs import log_context, logging_settings
+from core.streams import keys
+from core.streams.connection import get_redis
+from core.streams.consumer import StreamConsumer
+from demo.meta_payloads import feed_comment_change, live_video_change, page_delivery
 from livestreams.ingest import queue_delivery
 from livestreams.meta_events import parse_delivery
-from livestreams.meta_payloads import feed_comment_change, live_video_change, page_delivery
 from livestreams.models import Comment, LiveSession
-from livestreams.streams import keys
-from livestreams.streams.connection import get_redis
-from livestreams.streams.consumer import StreamConsumer
-from livestreams.streams.stages import get_stage
 from messenger.models import OutboundMessage
 from payments.models import Order
+from pipeline.stages import get_stage
 from tenants.models import Seller
 from tests.conftest import subprocess_env
 from tests.factories import make_product
@@ -131,9 +131,7 @@ def json_lines() -> Iterator[io.StringIO]:
             processors=formatter_config["processors"], foreign_pre_chain=formatter_config["foreign_pre_chain"]
         )
     )
-    loggers = [
-        logging.getLogger(name) for name in ("payments.webhooks", "core.middleware", "livestreams.streams.consumer")
-    ]
+    loggers = [logging.getLogger(name) for name in ("payments.webhooks", "core.middleware", "core.streams.consumer")]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.addHandler(handler)
@@ -186,7 +184,7 @@ def test_a_failing_stream_entry_is_logged_with_its_seller_stage_entry_and_commen
         consumer.release_shards()
         get_redis().delete(stream)
 
-    [line] = [line for line in lines_of(json_lines) if line["logger"] == "livestreams.streams.consumer"]
+    [line] = [line for line in lines_of(json_lines) if line["logger"] == "core.streams.consumer"]
     assert line["level"] == "error" and "handler failed" in line["event"]
     assert (line["seller"], line["stage"], line["entry_id"]) == ("seller_a", "claims", entry_id)
     assert line["comment_external_id"] == "c-broken"

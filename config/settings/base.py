@@ -58,6 +58,9 @@ TENANT_APPS = [
     "payments",
     "messenger",
     "api",
+    "pipeline",
+    "dashboard",
+    "demo",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from django.db import connection
 
-from livestreams.streams.events import ReplyWork
-from messenger.services import reply_work_enqueue
+from core.streams.events import ReplyWork
 from payments.models import Order, Reservation
 from payments.selectors import Cart, cart_of_order
+from payments.signals import buyer_reply_send
 from tenants.models import Seller
 from tenants.selectors import seller_base_url_of_schema, seller_of_schema
 
@@ -63,7 +63,8 @@ def cart_detail(*, seller: Seller, cart: Cart) -> dict[str, Any]:
 def reply_work_for_order(
     *, order: Order, reason: str, comment_id: str = "", extra: dict[str, Any] | None = None
 ) -> ReplyWork:
-    """Queue a message about `order` with its cart link and cart facts (in the caller's transaction)."""
+    """Queue a message about `order` with its cart link and cart facts (in the caller's transaction, through
+    `payments.signals.buyer_reply_due`)."""
     schema = current_schema()
     seller = seller_of_schema(schema)
     detail = {**cart_detail(seller=seller, cart=cart_of_order(order=order)), **(extra or {})}
@@ -75,7 +76,7 @@ def reply_work_for_order(
         cart_url=cart_url(seller=seller, order=order),
         detail=json.dumps(detail, default=str),
     )
-    reply_work_enqueue(work=work)
+    buyer_reply_send(work=work)
     return work
 
 

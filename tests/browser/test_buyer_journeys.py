@@ -22,7 +22,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 from playwright.sync_api import Browser, Page, expect
 
-from livestreams.meta_payloads import encode, feed_comment_change, page_delivery, sign
+from demo.meta_payloads import encode, feed_comment_change, page_delivery, sign
 from messenger.models import OutboundMessage
 from payments.models import Order, Reservation
 from tenants.models import Seller

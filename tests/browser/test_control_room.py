@@ -19,8 +19,8 @@ from django.db import connection
 from django_tenants.utils import schema_context
 from playwright.sync_api import Browser, Page, expect
 
+from demo.meta_payloads import encode, feed_comment_change, page_delivery, sign
 from inventory.models import Product, Variant
-from livestreams.meta_payloads import encode, feed_comment_change, page_delivery, sign
 from livestreams.models import LiveSession
 from tenants.models import PageBinding, Seller
 from tenants.services import seller_provision

@@ -23,9 +23,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import Browser, Page, expect
 
+from dashboard import control
+from demo.meta_payloads import encode, feed_comment_change, page_delivery, sign
 from inventory.models import Product, StockMovement
-from livestreams import control
-from livestreams.meta_payloads import encode, feed_comment_change, page_delivery, sign
 from livestreams.models import Comment, LiveSession
 from payments.models import Order
 from tenants.models import PageBinding, Seller

@@ -10,7 +10,7 @@ from channels.layers import get_channel_layer
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from livestreams import control
+from dashboard import control
 from livestreams.models import Comment, LiveSession
 from payments.models import Order, Reservation
 from tenants.models import PageBinding, Seller

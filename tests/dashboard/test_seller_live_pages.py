@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from dashboard import control
 from inventory.models import StockMovement, Variant
-from livestreams import control
 from livestreams.models import Comment, LiveSession
 from messenger.models import OutboundMessage
 from payments.models import Buyer, Order

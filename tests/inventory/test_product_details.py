@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context
 
 from inventory.models import Product, Variant
 from inventory.services import ProductDetailsError, product_details_update
-from livestreams.claims import catalog_cache_clear, live_context
+from livestreams.decisions import catalog_cache_clear, live_context
 from livestreams.intent.types import ClaimItem
 from livestreams.models import LiveSession
 from payments.models import Reservation

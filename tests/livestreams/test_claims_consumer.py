@@ -19,17 +19,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from core.live_events import live_group
+from core.streams import keys
+from core.streams.connection import get_redis
+from core.streams.consumer import StreamConsumer
+from demo.meta_payloads import encode, feed_comment_change, live_video_change, page_delivery, sign
 from inventory.models import Product
 from livestreams.ingest import queue_delivery
-from livestreams.live_events import live_group
 from livestreams.meta_events import parse_delivery
-from livestreams.meta_payloads import encode, feed_comment_change, live_video_change, page_delivery, sign
 from livestreams.models import Comment, LiveSession
-from livestreams.streams import keys
-from livestreams.streams.connection import get_redis
-from livestreams.streams.consumer import StreamConsumer
-from livestreams.streams.stages import get_stage
 from payments.models import Reservation
+from pipeline.stages import get_stage
 from tenants.models import Seller
 from tests.factories import make_live, make_product, stock_conservation_errors
 from tests.processes import CrashPoint, ManageProcess, WebServer, wait_until

@@ -13,11 +13,11 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from livestreams.claims import ClaimOutcome, comments_claim
+from core.streams import keys
+from core.streams.connection import get_redis
 from livestreams.models import Comment, LiveSession
-from livestreams.streams import keys
-from livestreams.streams.connection import get_redis
 from payments.models import Buyer, Reservation
+from pipeline.claims import ClaimOutcome, comments_claim
 from tenants.models import Seller
 from tests.factories import make_comment, make_live, make_product, stock_conservation_errors
 
@@ -168,7 +168,7 @@ def test_a_message_opens_the_buyers_24_hour_window(in_seller_a: Seller) -> None:
 
 
 def test_a_comment_claims_what_was_on_camera_when_it_arrived_not_when_decided(in_seller_a: Seller) -> None:
-    from livestreams.control import live_session_feature
+    from dashboard.control import live_session_feature
 
     first, second = make_product(code="A10", variants={"": 2}), make_product(code="A11", variants={"": 2})
     live = make_live()

@@ -12,11 +12,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_tenants.utils import schema_context
 
+from core.streams import keys
+from core.streams.connection import get_redis
+from core.streams.consumer import StreamConsumer
 from livestreams.models import Comment
-from livestreams.streams import keys
-from livestreams.streams.connection import get_redis
-from livestreams.streams.consumer import StreamConsumer
-from livestreams.streams.stages import get_stage
+from pipeline.stages import get_stage
 from tenants.models import Seller
 from tests.factories import make_live
 from tests.livestreams.test_claims_consumer import _empty_streams, accept, comment, drain, page_of

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from livestreams.management.commands.demo import DEMO_LIVE_TITLE
+from demo.management.commands.demo import DEMO_LIVE_TITLE
 from livestreams.models import LiveSession
 from messenger.models import OutboundMessage
 from tenants.models import Seller

@@ -12,14 +12,15 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from livestreams.claims import ClaimOutcome, catalog_cache_clear, comments_claim, comments_decide
+from core.streams import keys
+from core.streams.connection import get_redis
+from livestreams.decisions import catalog_cache_clear
 from livestreams.models import Comment, LiveSession
-from livestreams.streams import keys
-from livestreams.streams.connection import get_redis
 from messenger import due
 from messenger.models import OutboundMessage
-from payments.consumers import handle_claims_decided
 from payments.models import Reservation
+from pipeline.claims import ClaimOutcome, comments_claim, comments_decide
+from pipeline.payments_stage import handle_claims_decided
 from tenants.models import Seller
 from tests.factories import make_comment, make_live, make_product, stock_conservation_errors
 

@@ -15,15 +15,15 @@ import redis
 from django.conf import settings
 from django_tenants.utils import schema_context
 
+from core.streams.connection import get_redis
+from core.streams.consumer import StreamConsumer
+from demo.meta_payloads import encode, feed_comment_change, page_delivery, sign
 from livestreams.ingest import accepted_sweep, queue_delivery
 from livestreams.meta_events import parse_delivery
-from livestreams.meta_payloads import encode, feed_comment_change, page_delivery, sign
 from livestreams.models import Comment, LiveSession
-from livestreams.streams.connection import get_redis
-from livestreams.streams.consumer import StreamConsumer
-from livestreams.streams.stages import get_stage
-from livestreams.sweeps import decided_sweep
 from messenger.models import OutboundMessage
+from pipeline.stages import get_stage
+from pipeline.sweeps import decided_sweep
 from tenants.models import InboxDelivery, PageBinding, Seller
 from tenants.services import page_binding_set_token
 from tests.asgi import asgi_request

@@ -18,8 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from config.asgi import application
-from livestreams.ingest import inbox_relay
-from livestreams.meta_payloads import (
+from core.streams import keys
+from core.streams.connection import get_redis, reset_clients
+from core.streams.consumer import StreamConsumer
+from demo.meta_payloads import (
     encode,
     feed_comment_change,
     instagram_comment_change,
@@ -28,11 +30,9 @@ from livestreams.meta_payloads import (
     page_delivery,
     sign,
 )
+from livestreams.ingest import inbox_relay
 from livestreams.models import Comment
-from livestreams.streams import keys
-from livestreams.streams.connection import get_redis, reset_clients
-from livestreams.streams.consumer import StreamConsumer
-from livestreams.streams.stages import get_stage
+from pipeline.stages import get_stage
 from tenants.models import InboxDelivery, Seller
 from tests.asgi import asgi_request
 from tests.processes import PrivateRedis

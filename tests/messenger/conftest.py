@@ -11,12 +11,12 @@ import pytest
 from django.db import connection, connections, transaction
 from django_tenants.utils import schema_context
 
-from livestreams.streams.consumer import StreamConsumer
-from livestreams.streams.events import ReplyWork
-from livestreams.streams.stages import get_stage
+from core.streams.consumer import StreamConsumer
+from core.streams.events import ReplyWork
 from messenger.models import OutboundMessage
 from messenger.sender import run_sender
 from messenger.services import reply_work_enqueue
+from pipeline.stages import get_stage
 from tenants.models import PageBinding, Seller
 from tenants.services import page_binding_set_token
 from tests.fakes.graph_server import FakeGraph

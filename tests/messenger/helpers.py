@@ -9,8 +9,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from core.streams.events import ReplyWork
 from livestreams.models import Comment, LiveSession
-from livestreams.streams.events import ReplyWork
 from payments.models import Order
 from tests.factories import make_comment, make_order
 

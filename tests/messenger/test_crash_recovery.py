@@ -7,9 +7,9 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from livestreams.streams import keys
-from livestreams.streams.connection import get_redis
-from livestreams.streams.publish import publish
+from core.streams import keys
+from core.streams.connection import get_redis
+from core.streams.publish import publish
 from messenger.models import OutboundMessage
 from payments.models import Buyer
 from tenants.models import PageBinding, Seller

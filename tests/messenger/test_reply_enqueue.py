@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from livestreams.streams.events import ReplyWork
+from core.streams.events import ReplyWork
 from messenger.models import OutboundMessage
 from messenger.services import reply_work_enqueue
 from payments.models import Buyer

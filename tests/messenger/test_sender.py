@@ -14,13 +14,13 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from core.live_events import live_group
+from core.streams.connection import get_redis
+from core.streams.events import ClaimDecided, ReplyWork
+from core.streams.publish import publish
 from inventory.models import Product
 from livestreams.intent.types import ClaimItem
-from livestreams.live_events import live_group
 from livestreams.models import Comment, LiveSession
-from livestreams.streams.connection import get_redis
-from livestreams.streams.events import ClaimDecided, ReplyWork
-from livestreams.streams.publish import publish
 from messenger import due
 from messenger.models import OutboundMessage
 from payments.models import Buyer

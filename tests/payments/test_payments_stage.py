@@ -15,17 +15,17 @@ from django.db import transaction
 from django.utils import timezone
 
 import messenger.services
+from core.streams.events import ClaimDecided, ReplyWork
 from livestreams.intent.types import ClaimItem
 from livestreams.models import Comment, LiveSession
-from livestreams.streams.events import ClaimDecided, ReplyWork
-from livestreams.streams.stages import get_stage
 from messenger import due
 from messenger.models import OutboundMessage
-from payments.consumers import handle_claim_decided
 from payments.models import Order, Reservation
 from payments.reservations import ClaimPolicy, claim_reserve, reservation_cancel
 from payments.services import reply_work_for_promotion
 from payments.services.orders import order_transition
+from pipeline.payments_stage import handle_claim_decided
+from pipeline.stages import get_stage
 from tenants.models import Seller
 from tests.factories import make_comment, make_live, make_product
 

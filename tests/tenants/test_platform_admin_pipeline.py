@@ -8,8 +8,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from livestreams.streams import keys
-from livestreams.streams.connection import get_redis
+from core.streams import keys
+from core.streams.connection import get_redis
 
 
 def cell(page: str, cell_id: str) -> str:

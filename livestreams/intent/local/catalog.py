@@ -21,21 +21,19 @@ from functools import lru_cache
 from typing import Any
 
 from livestreams.intent.local.morph import near_keys, stem
+from livestreams.intent.local.names import NameNumber, code_parts, name_numbers, name_tokens, name_words
 from livestreams.intent.local.text import is_number, normalize, tokenize
 from livestreams.intent.local.vocab import (
     ARTICLES,
     COLOUR_CLASSES,
     LADDER_RUNG,
     LADDER_WORDS,
-    LETTER_NAMES,
     LETTER_SPELLINGS,
     NAME_STOPWORDS,
-    NOUN_SYNONYMS,
     ONE_WORDS,
     SHADE_FAMILY,
     SIZE_FORMS,
     VARIANT_MARKERS,
-    words,
 )
 from livestreams.intent.types import CatalogProduct, LiveContext
 
@@ -48,23 +46,6 @@ _RANGED = re.compile(r"(\d{1,3})\s*[-–a]\s*(\d{1,3})")
 # Letter names that are everyday words: they spell a one-letter code only when the catalog has such a code, and
 # never these prepositions ("en 5" is a size, not code N5).
 _NEVER_A_LETTER = frozenset({"en", "em", "e"})
-_COMMON_SHORT = words(
-    "yo me mi tu su si se no ya va ok te le lo es eu um ta na da do de la el lo os as ao pa pra por en em un "
-    "ni al del eh ah oh uy ay bb jk"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class NameNumber:
-    """A number that is part of a product's name ("Jordan 4", "Set de 6 tazas", "13x4")."""
-
-    unit: str | None
-    before: str | None  # stem of the name word right before it (stopwords skipped), if any
-    after: str | None  # stem of the name word right after it, if any
-    number_before: str | None = None  # "Shampoo 3 en 1": the 1 has the 3 before it
-    number_after: str | None = None
-    letters_before: str | None = None  # "Samsung A54": the letters written glued to the number
-    after_x: bool = False  # "Juego de sartenes x3": written as a quantity, but part of the name
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +130,7 @@ def _index_products(products: tuple[CatalogProduct, ...]) -> CatalogIndex:
     entries: dict[str, ProductEntry] = {}
     for product in products:
         _index_code(product.code, codes, numeric, prefixes, by_digits)
-        own, translated = _name_words(product)
+        own, translated = name_words(product)
         for word in own:
             names.setdefault(word, set()).add(product.code)
         for word in translated - own:
@@ -188,7 +169,7 @@ def _index_products(products: tuple[CatalogProduct, ...]) -> CatalogIndex:
         span_starts=frozenset(span[0] for span in spans),
         featured=None,
         memo={},
-        name_tokens=frozenset(t for product in products for t in _name_tokens(product) if t.isalpha()),
+        name_tokens=frozenset(t for product in products for t in name_tokens(product) if t.isalpha()),
     )
 
 
@@ -197,10 +178,6 @@ def _frozen(table: dict[str, set[str]]) -> dict[str, frozenset[str]]:
 
 
 # --- codes -------------------------------------------------------------------------------------------------------
-def code_parts(code: str) -> list[str]:
-    return [t for t in tokenize(normalize(code)) if t not in ("#", "/", ",", "|", "+", "&")]
-
-
 def _index_code(
     code: str,
     codes: dict[Span, str],
@@ -250,87 +227,6 @@ def _part_forms(part: str, *, single: bool) -> list[Span]:
 
 
 # --- names -------------------------------------------------------------------------------------------------------
-def _name_tokens(product: CatalogProduct) -> list[str]:
-    tokens = tokenize(normalize(product.name))
-    parts = code_parts(product.code)
-    if not any(is_number(p) for p in parts) and any(len(p) > 4 for p in parts):
-        tokens += parts  # a word code ("blusa roja") names the product too
-    return tokens
-
-
-def _name_words(product: CatalogProduct) -> tuple[set[str], set[str]]:
-    """Stems of the product's own name words (with initials and colour translations), and of their translations."""
-    tokens = _name_tokens(product)
-    useful = [t for t in tokens if t.isalpha() and len(t) >= 3 and t not in NAME_STOPWORDS]
-    own = {stem(t) for t in useful}
-    own |= _initials(tokens)
-    translated = set(own)
-    for token in useful:
-        word = stem(token)
-        for members in COLOUR_CLASSES.values():
-            if word in {stem(m) for m in members if " " not in m}:
-                translated |= {stem(m) for m in members if " " not in m}
-        for group in NOUN_SYNONYMS:
-            group_stems = {stem(w) for w in group}
-            if word in group_stems:
-                translated |= group_stems
-    return own, translated
-
-
-def _initials(tokens: list[str]) -> set[str]:
-    """'Nike Air Force 1' -> 'af', 'naf'; 'New Balance 550' -> 'nb': how buyers abbreviate model names."""
-    found: set[str] = set()
-    run: list[str] = []
-    for token in [*tokens, "|"]:
-        if token.isalpha() and token not in NAME_STOPWORDS and len(token) >= 2:
-            run.append(token)
-            continue
-        for size in (2, 3):
-            for start in range(len(run) - size + 1):
-                initials = "".join(w[0] for w in run[start : start + size])
-                if initials not in _COMMON_SHORT and initials not in LETTER_NAMES and (initials,) not in SIZE_FORMS:
-                    found.add(initials)
-        run = []
-    return found
-
-
-def _name_numbers(product: CatalogProduct) -> dict[str, NameNumber]:
-    tokens = _name_tokens(product)
-    found: dict[str, NameNumber] = {}
-    for i, token in enumerate(tokens):
-        if not token[0].isdigit():
-            continue
-        unit = tokens[i + 1] if i + 1 < len(tokens) and tokens[i + 1].startswith("~") else None
-        found[token] = NameNumber(
-            unit=unit,
-            before=_neighbour(tokens, i, -1),
-            after=_neighbour(tokens, i, 1),
-            number_before=_number_neighbour(tokens, i, -1),
-            number_after=_number_neighbour(tokens, i, 1),
-            letters_before=tokens[i - 1] if i > 0 and tokens[i - 1].isalpha() and len(tokens[i - 1]) <= 3 else None,
-            after_x=i > 0 and tokens[i - 1] == "x",
-        )
-    return found
-
-
-def _number_neighbour(tokens: list[str], i: int, step: int) -> str | None:
-    j = i + step
-    while 0 <= j < len(tokens) and tokens[j] in NAME_STOPWORDS and abs(j - i) <= 2:
-        j += step
-    return tokens[j] if 0 <= j < len(tokens) and tokens[j][0].isdigit() and j != i else None
-
-
-def _neighbour(tokens: list[str], i: int, step: int) -> str | None:
-    j = i + step
-    while 0 <= j < len(tokens):
-        token = tokens[j]
-        if token.startswith("~") or token in NAME_STOPWORDS or token in ("|", ",", "/", "x"):
-            j += step
-            continue
-        return stem(token) if token.isalpha() else None
-    return None
-
-
 # --- variants ----------------------------------------------------------------------------------------------------
 def _colour_of(word: str) -> str | None:
     return _COLOUR_STEMS.get(stem(word))
@@ -395,7 +291,7 @@ def _product_entry(product: CatalogProduct) -> ProductEntry:
         code=product.code,
         keys=keys,
         numbers=tuple(numbers),
-        name_numbers=_name_numbers(product),
+        name_numbers=name_numbers(product),
         labels=product.variants,
     )
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from livestreams.intent.local.catalog import CatalogIndex, Key, code_parts
+from livestreams.intent.local.catalog import CatalogIndex, Key
 from livestreams.intent.local.morph import stem
+from livestreams.intent.local.names import code_parts
 from livestreams.intent.local.text import SENTENCE_BREAK
 from livestreams.intent.local.vocab import (
     ARTICLES,
