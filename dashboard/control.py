@@ -10,7 +10,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from payments.reservations import ReleaseSummary, claim_policy_for, claim_reserv
 from payments.selectors import stock_levels
 from payments.services import order_refresh_status
 from tenants.models import PageBinding, Seller
+from tenants.selectors import current_schema, current_seller
 
 logger = logging.getLogger(__name__)
 
@@ -34,19 +35,15 @@ class ControlError(Exception):
     """A control-room action that cannot be done; the message is shown to the seller."""
 
 
-def _schema() -> str:
-    return str(connection.schema_name)  # type: ignore[attr-defined]
-
-
 def _publish_on_commit(event: str, payload: dict[str, Any]) -> None:
-    schema_name = _schema()
+    schema_name = current_schema()
     transaction.on_commit(lambda: publish_live_event(schema_name=schema_name, event=event, payload=payload))
 
 
 def _publish_stock_on_commit(variant_ids: list[int]) -> None:
     if not variant_ids:
         return
-    schema_name = _schema()
+    schema_name = current_schema()
 
     def send() -> None:
         rows = stock_levels(variant_ids=variant_ids)
@@ -143,7 +140,7 @@ def review_resolve(*, comment_id: int, variant_id: int, quantity: int, actor: st
         raise ControlError(_("That comment or variant does not exist."))
     if comment.live_session is None:
         raise ControlError(_("This comment is not part of a live."))
-    seller = Seller.objects.get(schema_name=_schema())
+    seller = current_seller()
     item = ClaimItem(code=variant.product.code, variant=variant.label or None, qty=quantity)
     with transaction.atomic():
         decision = claim_reserve(

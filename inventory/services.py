@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from inventory.catalog_csv import CatalogFileError, CatalogRow
 from inventory.models import Product, StockMovement, Variant
 from inventory.selectors import catalog_conflicts, on_hand_fingerprint
+from tenants.selectors import current_schema
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +195,7 @@ def product_details_update(
             if not _is_code_clash(error):
                 raise
             raise _code_taken(code=code, clash=_other_product_with_code(code=code, product_id=product_id)) from error
-        schema_name = str(connection.schema_name)  # type: ignore[attr-defined]
+        schema_name = current_schema()
         transaction.on_commit(
             lambda: logger.info(
                 "product %s details updated by %s in %s: %s",

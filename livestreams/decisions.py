@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from config.db_rows import columns, select_models
@@ -22,6 +21,7 @@ from livestreams.intent.openai_engine import OpenAIIntentEngine
 from livestreams.intent.types import CatalogProduct, ClaimItem, Intent, IntentResult, LiveContext
 from livestreams.models import Comment, FeaturedProductChange, LiveSession
 from tenants.models import IntentEngine, Seller
+from tenants.selectors import current_schema
 
 # The decision of a comment the prefilter let through to the feed only: not a claim, final.
 CHATTER = IntentResult(intent="other", items=(), confidence=1.0, engine="prefilter")
@@ -99,7 +99,7 @@ def live_context(live: LiveSession, *, at: datetime | None = None) -> LiveContex
     probe = Comment(received_at=at or timezone.now())
     probe.pk = 0
     [featured] = featured_at([probe], [live])
-    return LiveContext(products=catalog_products(str(connection.schema_name)), featured=featured)  # type: ignore[attr-defined]
+    return LiveContext(products=catalog_products(current_schema()), featured=featured)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from core.logs import get_logger
 from core.streams.events import IngestEvent
 from inventory.models import Product
 from livestreams.models import Comment, FeaturedProductChange, LiveSession
+from tenants.selectors import current_schema
 
 log = get_logger(__name__)
 
@@ -206,7 +207,7 @@ def live_session_end(*, live: LiveSession, now: datetime | None = None) -> LiveS
 def log_live_change(event: str, live: LiveSession) -> None:
     """Log a live's start or end at INFO once the caller's transaction commits (a rolled-back start never was)."""
     fields = {
-        "seller": connection.schema_name,  # type: ignore[attr-defined]
+        "seller": current_schema(),
         "live_id": live.pk,
         "platform": live.platform,
         "page_id": live.page_external_id,

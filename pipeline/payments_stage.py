@@ -18,7 +18,8 @@ from messenger.models import OutboundMessage
 from messenger.services import idempotency_key_for, reply_works_enqueue
 from payments.models import Order
 from payments.selectors import Cart, cart_of_order, carts_of_orders_later, orders_with_buyer_and_live_later
-from payments.services.replies import cart_detail, cart_url, reply_work_for_promotion, seller_of_schema
+from payments.services.replies import cart_detail, cart_url, reply_work_for_promotion
+from tenants.selectors import seller_of_schema
 
 logger = logging.getLogger(__name__)
 

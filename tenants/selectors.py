@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django_tenants.utils import get_public_schema_name
@@ -22,6 +23,16 @@ class _Cached:
 
 
 _sellers: dict[str, _Cached] = {}
+
+
+def current_schema() -> str:
+    """The schema the connection is on: a seller's inside `schema_context` or a request on the seller's host."""
+    return str(connection.schema_name)  # type: ignore[attr-defined]
+
+
+def current_seller() -> Seller:
+    """The seller of `current_schema()`, kept like `seller_of_schema`."""
+    return seller_of_schema(current_schema())
 
 
 def seller_of_schema(schema_name: str) -> Seller:

@@ -10,7 +10,6 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db import connection
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from livestreams.models import LiveSession
 from payments.models import Reservation
 from payments.reservations.types import ClaimPolicy, ReleasedReservation, ReservationInvariantError
 from tenants.models import HoldStart, Seller
+from tenants.selectors import current_seller
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +37,6 @@ def claim_policy_for(*, seller: Seller, live: LiveSession) -> ClaimPolicy:
         max_units_per_claim=seller.max_units_per_claim,
         max_units_per_live=seller.max_units_per_live,
     )
-
-
-def current_seller() -> Seller:
-    """The seller whose schema the connection is on (inside `schema_context`)."""
-    return Seller.objects.get(schema_name=connection.schema_name)  # type: ignore[attr-defined]
 
 
 def hold_expires_at(*, policy: ClaimPolicy, live: LiveSession, now: datetime) -> datetime:

@@ -18,7 +18,6 @@ from payments.reservations.common import (
     PolicyCache,
     Status,
     claim_policy_for,
-    current_seller,
     lock_variants,
     promote_locked,
     release_locked,
@@ -26,6 +25,7 @@ from payments.reservations.common import (
 from payments.reservations.types import ExpirySummary, ReleaseSummary
 from payments.services.orders import order_refresh_status
 from tenants.models import HoldStart
+from tenants.selectors import current_seller
 
 RELEASABLE = (Status.RESERVED, Status.WAITLISTED)
 

@@ -22,8 +22,9 @@ from payments.models import CheckoutSession, Order, Payment
 from payments.selectors import Cart, cart_of_order
 from payments.services.orders import order_transition
 from payments.services.payment import PaymentOutcome, order_mark_paid
-from payments.services.replies import cart_url, current_schema, seller_of_schema
+from payments.services.replies import cart_url
 from tenants.models import PaymentProvider, Seller
+from tenants.selectors import current_schema, current_seller
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class CheckoutStart:
 def checkout_start(*, order_id: int, now: datetime) -> CheckoutStart:
     """The buyer pressed Pay: return where to send them (Stripe Checkout or the local test checkout).
     Raises CheckoutError. Precondition: inside the seller's schema (a request on the seller's host)."""
-    seller = seller_of_schema(current_schema())
+    seller = current_seller()
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         cart = cart_of_order(order=order)
@@ -259,7 +260,7 @@ def order_mark_paid_in_cash(*, order_id: int, actor: str, now: datetime) -> Paym
     """The seller took the money in person: sell what the cart holds now, through the same code path as a
     provider's payment (stock leaves, the order is paid, the buyer is told). Raises CheckoutError when there
     is nothing payable. Precondition: inside the seller's schema."""
-    seller = seller_of_schema(current_schema())
+    seller = current_seller()
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         cart = cart_of_order(order=order)

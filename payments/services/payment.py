@@ -14,7 +14,8 @@ from payments.models import CheckoutSession, Order, Payment, Reservation
 from payments.reservations.common import lock_variants
 from payments.reservations.types import ReservationInvariantError
 from payments.services.orders import order_note, order_transition
-from payments.services.replies import cart_url, current_schema, reply_work_for_order, seller_of_schema
+from payments.services.replies import cart_url, reply_work_for_order
+from tenants.selectors import current_seller
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def order_mark_paid(
     next_order = _move_leftovers(order=order)
     extra: dict[str, object] = {"payment_id": payment.pk, "late": late}
     if next_order is not None:
-        extra["next_cart_url"] = cart_url(seller=seller_of_schema(current_schema()), order=next_order)
+        extra["next_cart_url"] = cart_url(seller=current_seller(), order=next_order)
     reply_work_for_order(order=order, reason="paid", extra=extra)
     return PaymentOutcome(
         order_id=order_id,

@@ -7,18 +7,12 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from django.db import connection
-
 from core.streams.events import ReplyWork
 from payments.models import Order, Reservation
 from payments.selectors import Cart, cart_of_order
 from payments.signals import buyer_reply_send
 from tenants.models import Seller
-from tenants.selectors import seller_base_url_of_schema, seller_of_schema
-
-
-def current_schema() -> str:
-    return str(connection.schema_name)  # type: ignore[attr-defined]
+from tenants.selectors import current_schema, seller_base_url_of_schema, seller_of_schema
 
 
 def cart_url(*, seller: Seller, order: Order) -> str:
