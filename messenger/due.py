@@ -20,6 +20,7 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from core.streams import keys
 from core.streams.connection import get_async_redis, get_redis
 from messenger.models import OutboundMessage
 from tenants.models import Seller
@@ -27,40 +28,32 @@ from tenants.models import Seller
 logger = logging.getLogger(__name__)
 
 
-def due_key() -> str:
-    return f"{settings.STREAM_KEY_PREFIX}:messenger:due"
-
-
 def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def wake_key() -> str:
-    return f"{settings.STREAM_KEY_PREFIX}:messenger:wake"
-
-
 def mark_due(*, schema_name: str, at: datetime) -> None:
     pipe = get_redis().pipeline(transaction=False)
-    pipe.zadd(due_key(), {schema_name: _ms(at)}, lt=True)
+    pipe.zadd(keys.messenger_due(), {schema_name: _ms(at)}, lt=True)
     if at <= timezone.now():
-        pipe.lpush(wake_key(), "1")
-        pipe.ltrim(wake_key(), 0, 0)
+        pipe.lpush(keys.messenger_wake(), "1")
+        pipe.ltrim(keys.messenger_wake(), 0, 0)
     pipe.execute()
 
 
 async def wait_for_wake(*, timeout: float) -> bool:
     """Wait (asyncio) until a row is marked due now, at most `timeout` seconds (keep it under the Redis socket
     timeout); True when woken."""
-    return await get_async_redis().blpop([wake_key()], timeout=timeout) is not None
+    return await get_async_redis().blpop([keys.messenger_wake()], timeout=timeout) is not None
 
 
 def forget(*, schema_name: str) -> None:
-    get_redis().zrem(due_key(), schema_name)
+    get_redis().zrem(keys.messenger_due(), schema_name)
 
 
 def due_schemas(*, now: datetime, limit: int = 200) -> list[str]:
     """The schemas due by `now`, left in the set (to look, not to claim: see `due_take`)."""
-    return list(get_redis().zrangebyscore(due_key(), "-inf", _ms(now), start=0, num=limit))
+    return list(get_redis().zrangebyscore(keys.messenger_due(), "-inf", _ms(now), start=0, num=limit))
 
 
 # The due schemas, taken out of the set in the same step (one round trip): the sender claims from each, which
@@ -77,7 +70,7 @@ return due
 def due_take(*, now: datetime, limit: int = 200) -> list[tuple[str, datetime]]:
     """Take (`forget`) the schemas due by `now`: [(schema, its due time)], earliest first. The caller claims
     from each and marks it again at its next due time; one it does not get to, it gives back with `mark_due`."""
-    flat = get_redis().eval(TAKE_DUE, 1, due_key(), _ms(now), limit)
+    flat = get_redis().eval(TAKE_DUE, 1, keys.messenger_due(), _ms(now), limit)
     return [(str(flat[i]), datetime.fromtimestamp(float(flat[i + 1]) / 1000, tz=UTC)) for i in range(0, len(flat), 2)]
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from core.streams import keys
 from core.streams.connection import get_async_redis
 
 # Refill, take one token if there is one; else say how many ms until there will be.
@@ -63,16 +64,12 @@ def buckets_for(*, platform: str, kind: str) -> list[Bucket]:
     return buckets
 
 
-def bucket_key(*, schema_name: str, platform: str, page_id: str, bucket: str) -> str:
-    return f"{settings.STREAM_KEY_PREFIX}:messenger:bucket:{schema_name}:{platform}:{page_id}:{bucket}"
-
-
 async def take_token(*, schema_name: str, platform: str, page_id: str, kind: str) -> float:
     """Take a token from each of the page's buckets. Returns 0 when the send may go now, else the seconds
     to wait before asking again."""
     redis = get_async_redis()
     for bucket in buckets_for(platform=platform, kind=kind):
-        key = bucket_key(schema_name=schema_name, platform=platform, page_id=page_id, bucket=bucket.name)
+        key = keys.messenger_bucket(schema_name=schema_name, platform=platform, page_id=page_id, bucket=bucket.name)
         wait_ms = int(await redis.eval(TAKE_TOKEN, 1, key, bucket.per_second / 1000, bucket.capacity))
         if wait_ms > 0:
             return wait_ms / 1000

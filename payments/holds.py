@@ -12,11 +12,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.conf import settings
 from django.db.models import Min
 from django_tenants.utils import schema_context
 
 from core.logs import log_context
+from core.streams import keys
 from core.streams.connection import get_redis
 from payments.models import Reservation
 from payments.reservations import reservations_expire, waitlist_sweep
@@ -25,13 +25,9 @@ from tenants.models import Seller
 logger = logging.getLogger(__name__)
 
 
-def _due_key() -> str:
-    return f"{settings.STREAM_KEY_PREFIX}:holds:due"
-
-
 def holds_due_mark(*, schema_name: str, at: datetime) -> None:
     """Note that the seller has a hold ending at `at` (keeps the earlier of the two times)."""
-    get_redis().zadd(_due_key(), {schema_name: at.timestamp()}, lt=True)
+    get_redis().zadd(keys.holds_due(), {schema_name: at.timestamp()}, lt=True)
 
 
 def holds_due_refresh(*, schema_name: str) -> None:
@@ -40,9 +36,9 @@ def holds_due_refresh(*, schema_name: str) -> None:
         earliest=Min("hold_expires_at")
     )["earliest"]
     if earliest is None:
-        get_redis().zrem(_due_key(), schema_name)
+        get_redis().zrem(keys.holds_due(), schema_name)
     else:
-        get_redis().zadd(_due_key(), {schema_name: earliest.timestamp()})
+        get_redis().zadd(keys.holds_due(), {schema_name: earliest.timestamp()})
 
 
 def holds_rebuild() -> int:
@@ -67,7 +63,7 @@ def holds_tick(*, now: datetime) -> HoldsTick:
     from payments.services import checkout_sessions_expire_stale, reply_work_for_promotion
 
     tick = HoldsTick()
-    due = get_redis().zrangebyscore(_due_key(), "-inf", now.timestamp())
+    due = get_redis().zrangebyscore(keys.holds_due(), "-inf", now.timestamp())
     for schema_name in due:
         tick.sellers += 1
         with schema_context(schema_name), log_context(seller=schema_name):

@@ -49,3 +49,33 @@ def ingest_counters(shard: int | None) -> str:
     if shard is None:
         return f"{settings.STREAM_KEY_PREFIX}:ingest:counters"
     return f"{_prefix(shard)}:ingest:counters"
+
+
+def holds_due() -> str:
+    """Sorted set: seller schema -> when its earliest hold expires (the hold sweeper's work list)."""
+    return f"{settings.STREAM_KEY_PREFIX}:holds:due"
+
+
+def messenger_due() -> str:
+    """Sorted set: seller schema -> when its next outbox message is due (ms)."""
+    return f"{settings.STREAM_KEY_PREFIX}:messenger:due"
+
+
+def messenger_wake() -> str:
+    """List the sender blocks on: a push wakes it when a message is due sooner than it planned."""
+    return f"{settings.STREAM_KEY_PREFIX}:messenger:wake"
+
+
+def messenger_bucket(*, schema_name: str, platform: str, page_id: str, bucket: str) -> str:
+    """A page's rate-limit bucket of the Send API."""
+    return f"{settings.STREAM_KEY_PREFIX}:messenger:bucket:{schema_name}:{platform}:{page_id}:{bucket}"
+
+
+def openai_tokens(*, schema_name: str, day: str) -> str:
+    """A seller's OpenAI tokens used on `day` (ISO date), against their daily budget."""
+    return f"{settings.STREAM_KEY_PREFIX}:{{{schema_name}}}:openai:tokens:{day}"
+
+
+def circuit(name: str) -> str:
+    """Prefix of a circuit breaker's keys (failures, open, tripped, probe); one hash tag per breaker."""
+    return f"{settings.STREAM_KEY_PREFIX}:circuit:{{{name}}}"

@@ -18,6 +18,8 @@ from typing import Literal
 
 import redis
 
+from core.streams import keys
+
 CircuitState = Literal["closed", "open", "half_open"]
 
 # A tripped circuit remembers that it was opened for this long, so the first call after the open period is
@@ -76,7 +78,7 @@ class CircuitBreaker:
         self.failure_threshold = failure_threshold
         self.reset_after_seconds = reset_after_seconds
         self._redis = redis_client
-        prefix = f"lss:circuit:{{{name}}}"
+        prefix = keys.circuit(name)
         self._failures_key = f"{prefix}:failures"
         self._open_key = f"{prefix}:open"
         self._tripped_key = f"{prefix}:tripped"

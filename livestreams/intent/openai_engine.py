@@ -23,6 +23,7 @@ from django.conf import settings
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 
+from core.streams import keys
 from livestreams.intent.circuit import CircuitBreaker
 from livestreams.intent.types import ClaimItem, Intent, IntentResult, LiveContext
 
@@ -241,7 +242,7 @@ class OpenAIIntentEngine:
     @staticmethod
     def budget_key(schema_name: str, *, now: datetime | None = None) -> str:
         day = (now or datetime.now(UTC)).date().isoformat()
-        return f"lss:{{{schema_name}}}:openai:tokens:{day}"
+        return keys.openai_tokens(schema_name=schema_name, day=day)
 
     def tokens_used_today(self, schema_name: str) -> int:
         return int(self._redis.get(self.budget_key(schema_name)) or 0)

@@ -456,7 +456,7 @@ def test_tokens_used_are_counted_per_seller_and_utc_day(
     used = engine.tokens_used_today(schema_name)
     assert sent_tokens < used < sent_tokens + 100
     key = engine.budget_key(schema_name)
-    assert key.startswith(f"lss:{{{schema_name}}}:openai:tokens:20")
+    assert key.startswith(f"{django_settings.STREAM_KEY_PREFIX}:{{{schema_name}}}:openai:tokens:20")
     assert 0 < redis_client.ttl(key) <= 2 * 24 * 3600
     assert engine.tokens_used_today(f"{schema_name}_other") == 0
 

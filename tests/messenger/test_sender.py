@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.live_events import live_group
+from core.streams import keys
 from core.streams.connection import get_redis
 from core.streams.events import ClaimDecided, ReplyWork
 from core.streams.publish import publish
@@ -302,20 +303,20 @@ def test_instagram_private_replies_wait_for_the_hourly_limit_instead_of_failing(
 
 def test_a_row_due_now_leaves_one_wake_up_token_and_a_later_one_none() -> None:
     client = get_redis()
-    client.delete(due.wake_key())
+    client.delete(keys.messenger_wake())
 
     due.mark_due(schema_name="seller_a", at=timezone.now())
     due.mark_due(schema_name="seller_b", at=timezone.now())  # a token is there already: still one
 
-    assert client.llen(due.wake_key()) == 1
+    assert client.llen(keys.messenger_wake()) == 1
     assert async_to_sync(due.wait_for_wake)(timeout=0.1) is True
-    assert client.llen(due.wake_key()) == 0
+    assert client.llen(keys.messenger_wake()) == 0
 
     due.mark_due(schema_name="seller_a", at=timezone.now() + timedelta(minutes=5))  # a retry later: no wake-up
 
-    assert client.llen(due.wake_key()) == 0
+    assert client.llen(keys.messenger_wake()) == 0
     assert async_to_sync(due.wait_for_wake)(timeout=0.1) is False
-    client.delete(due.due_key())
+    client.delete(keys.messenger_due())
 
 
 def test_the_dashboard_hears_every_queued_and_sent_message_whether_batched_or_not(
