@@ -24,8 +24,9 @@ from api.apis import ApiV1, ByIdCursor
 from api.authentication import ApiClient
 from dashboard import control
 from payments.models import Order
-from payments.selectors import cart_of_order, order_trail
+from payments.selectors import cart_of_order
 from payments.services import CheckoutError, order_mark_paid_in_cash
+from payments.trail import order_trail
 
 
 class OrderOutput(serializers.ModelSerializer[Order]):

@@ -18,9 +18,9 @@ from livestreams.models import LiveSession
 from messenger.models import OutboundMessage
 from payments.dashboard_selectors import WAITLIST_ONLY, OrderFilters, order_list
 from payments.models import Order, Reservation
-from payments.selectors import order_trail
 from payments.services import CheckoutError, order_mark_paid_in_cash
 from payments.templatetags.payments_tags import money
+from payments.trail import order_trail
 from tenants.views import seller_of, staff_required
 
 OPEN = (Order.Status.OPEN, Order.Status.AWAITING_PAYMENT)

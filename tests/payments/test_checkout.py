@@ -15,13 +15,13 @@ from livestreams.intent.types import ClaimItem
 from livestreams.models import LiveSession
 from payments.models import CheckoutSession, Order, OrderEvent, Payment, Reservation
 from payments.reservations import ClaimPolicy, claim_reserve, reservations_expire
-from payments.selectors import order_trail
 from payments.services import (
     OrderTransitionError,
     checkout_start,
     order_mark_paid,
     order_transition,
 )
+from payments.trail import order_trail
 from tenants.models import Seller
 from tests.factories import make_comment, make_live, make_product, stock_conservation_errors
 from tests.payments.test_checkout_support import Claimed, claimed

@@ -25,7 +25,8 @@ from payments.reservations import (
     reservations_expire,
     waitlist_sweep,
 )
-from payments.selectors import order_trail, waitlist_position
+from payments.selectors import waitlist_position
+from payments.trail import order_trail
 from tenants.models import Seller
 from tests.factories import make_comment, make_live, make_product, stock_conservation_errors
 
