@@ -19,7 +19,7 @@ from livestreams.models import Comment
 from pipeline.stages import get_stage
 from tenants.models import Seller
 from tests.factories import make_live
-from tests.livestreams.test_claims_consumer import _empty_streams, accept, comment, drain, page_of
+from tests.livestreams.stage_support import _empty_streams, accept, comment, drain, page_of
 
 __all__ = ["_empty_streams"]  # the autouse fixture that empties the streams around each test
 

@@ -29,7 +29,7 @@ from tenants.services import page_binding_set_token
 from tests.asgi import asgi_request
 from tests.factories import make_live, make_product
 from tests.fakes.graph_server import FakeGraph
-from tests.livestreams.test_claims_consumer import drain
+from tests.livestreams.stage_support import drain
 from tests.processes import ManageProcess, PrivateRedis, WebServer, wait_until
 
 PAGE_TOKEN = "page-token-redis-loss"
