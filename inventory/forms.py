@@ -9,11 +9,10 @@ from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from core.money import parse_amount
-from inventory.catalog_csv import MAX_FILE_BYTES, CatalogFileError, CatalogRow, decode_catalog_bytes
+from inventory.catalog_csv import MAX_FILE_BYTES, CatalogFileError, decode_catalog_bytes
 from inventory.services import PRODUCT_DESCRIPTION_MAX_LENGTH, PRODUCT_IMAGE_URL_MAX_LENGTH
 
 # The fields product_details_update writes; name, price, currency and variants go through the catalog import.
-DETAIL_FIELDS = ("code", "description", "image_url", "active")
 
 
 class ProductForm(forms.Form):
@@ -86,32 +85,6 @@ class VariantForm(forms.Form):
 
 
 VariantFormSet = formset_factory(VariantForm, extra=2, max_num=50)
-
-
-def catalog_rows(
-    *, product: ProductForm, code: str, variants: list[dict[str, Any]], current_stock: dict[str, int]
-) -> list[CatalogRow]:
-    """One catalog row per variant, like a line of the CSV import, for the product `code` (its code now: a new
-    code is product_details_update's to set). Variants that exist keep their stock (`current_stock`, by
-    lower-cased label): stock changes go through adjustments, with a reason."""
-    data = product.cleaned_data
-    rows = []
-    for line, variant in enumerate(variants, start=1):
-        label = (variant.get("label") or "").strip()
-        stock = current_stock.get(label.lower(), variant.get("stock") or 0)
-        rows.append(
-            CatalogRow(
-                line=line,
-                code=code,
-                name=data["name"],
-                price_minor=data["price_minor"],
-                currency=data["currency"],
-                variant=label,
-                sku=(variant.get("sku") or "").strip(),
-                stock=stock,
-            )
-        )
-    return rows
 
 
 class StockAdjustForm(forms.Form):

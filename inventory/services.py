@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -14,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from inventory.catalog_csv import CatalogFileError, CatalogRow
 from inventory.models import Product, StockMovement, Variant
-from inventory.selectors import catalog_conflicts, on_hand_fingerprint
+from inventory.selectors import VariantKey, catalog_conflicts, on_hand_fingerprint
 from tenants.selectors import current_schema
 
 logger = logging.getLogger(__name__)
@@ -23,6 +25,8 @@ PRODUCT_CODE_MAX_LENGTH = 32
 PRODUCT_DESCRIPTION_MAX_LENGTH = 2000
 PRODUCT_IMAGE_URL_MAX_LENGTH = 200  # Product.image_url is a URLField of Django's default length
 UNIQUE_VIOLATION = "23505"
+# What product_details_update sets; the rest of a product (name, price, currency, variants) is catalog_import's.
+PRODUCT_DETAIL_FIELDS = ("code", "description", "image_url", "active")
 
 
 class StockError(Exception):
@@ -60,11 +64,7 @@ def catalog_import(*, rows: list[CatalogRow], actor: str, expected_fingerprint: 
     an adjustment), CatalogChangedError is raised and nothing is written.
     """
     with transaction.atomic():
-        products = {p.code.lower(): p for p in Product.objects.select_for_update()}
-        variants = {
-            (v.product.code.lower(), v.label.lower()): v
-            for v in Variant.objects.select_related("product").select_for_update(of=("self",))
-        }
+        products, variants = _lock_products_of(rows)
         if expected_fingerprint is not None and expected_fingerprint != on_hand_fingerprint(
             rows=rows, variants=variants
         ):
@@ -108,6 +108,20 @@ def catalog_import(*, rows: list[CatalogRow], actor: str, expected_fingerprint: 
             if delta:
                 _movement(variant, StockMovement.Reason.IMPORT, on_hand=delta, actor=actor, note=f"line {row.line}")
     return ImportSummary(products_created, products_updated, variants_created, variants_updated)
+
+
+def _lock_products_of(rows: list[CatalogRow]) -> tuple[dict[str, Product], dict[VariantKey, Variant]]:
+    """Lock the products the rows name and their variants (in code order, then variant order, as every import
+    does), so editing one product waits for no other. Every other variant is read unlocked, for the SKU check
+    (its UNIQUE index stays the arbiter). Returns products by lower-cased code and variants by `variant_key`."""
+    codes = sorted({row.code.lower() for row in rows})
+    named = Product.objects.alias(code_lower=Lower("code")).filter(code_lower__in=codes)
+    products: dict[str, Product] = {p.code.lower(): p for p in named.select_for_update()}
+    ids = [p.pk for p in products.values()]
+    locked = Variant.objects.filter(product_id__in=ids).select_related("product").select_for_update(of=("self",))
+    others = Variant.objects.exclude(product_id__in=ids).select_related("product")
+    variants = {(v.product.code.lower(), v.label.lower()): v for v in [*locked, *others]}
+    return products, variants
 
 
 def stock_adjust(*, variant_id: int, on_hand_delta: int, actor: str, note: str = "") -> Variant:
@@ -207,6 +221,70 @@ def product_details_update(
             )
         )
     return product
+
+
+def product_save(
+    *, product_id: int | None, fields: Mapping[str, Any], variants: Sequence[Mapping[str, Any]], actor: str
+) -> Product:
+    """Create a product (`product_id` None) or save one from the dashboard's form: name, price, currency and
+    variants through `catalog_import` (the one writer of those), then code, description, image and the
+    on-sale flag through `product_details_update`, in one transaction: a refused detail writes nothing.
+    `fields`: the form's cleaned data; `variants`: new variant lines (label, sku, stock).
+
+    A new product is inserted first, so the code's UNIQUE index decides between two sellers' staff creating
+    the same code at once (the loser is told, nothing of theirs is written). An edited product is locked
+    alone; its import is given its code under that lock, so a concurrent rename cannot make a second product,
+    and its existing variants keep their stock (changes go through adjustments, with a reason).
+    Raises ProductDetailsError or CatalogFileError, writing nothing."""
+    with transaction.atomic():
+        if product_id is None:
+            product = _product_insert(fields)
+        else:
+            found = Product.objects.select_for_update().filter(pk=product_id).first()
+            if found is None:
+                raise ProductDetailsError(_("This product no longer exists."), field=None)
+            product = found
+        existing = list(Variant.objects.select_for_update().filter(product=product)) if product_id else []
+        lines: list[Mapping[str, Any]] = [{"label": v.label, "sku": v.sku} for v in existing] + list(variants)
+        current_stock = {v.label.lower(): v.stock_on_hand for v in existing}
+        rows = [
+            _form_row(line, code=product.code, fields=fields, variant=variant, current_stock=current_stock)
+            for line, variant in enumerate(lines or [{"label": "", "sku": "", "stock": 0}], start=1)
+        ]
+        catalog_import(rows=rows, actor=actor)
+        details = {field: fields[field] for field in PRODUCT_DETAIL_FIELDS}
+        return product_details_update(product_id=product.pk, **details, actor=actor)
+
+
+def _form_row(
+    line: int, *, code: str, fields: Mapping[str, Any], variant: Mapping[str, Any], current_stock: dict[str, int]
+) -> CatalogRow:
+    """A variant line of the form as a line of the CSV import; a variant that exists keeps its stock."""
+    label = str(variant.get("label") or "").strip()
+    stock = current_stock.get(label.lower())
+    return CatalogRow(
+        line=line,
+        code=code,
+        name=fields["name"],
+        price_minor=fields["price_minor"],
+        currency=fields["currency"],
+        variant=label,
+        sku=str(variant.get("sku") or "").strip(),
+        stock=stock if stock is not None else int(variant.get("stock") or 0),
+    )
+
+
+def _product_insert(fields: Mapping[str, Any]) -> Product:
+    code = _clean_code(fields["code"])
+    try:
+        with transaction.atomic():  # a savepoint: the transaction stays usable to name the product that won
+            return Product.objects.create(
+                code=code, name=fields["name"], price_minor=fields["price_minor"], currency=fields["currency"]
+            )
+    except IntegrityError as error:
+        if not _is_code_clash(error):
+            raise
+        raise _code_taken(code=code, clash=_other_product_with_code(code=code, product_id=0)) from error
 
 
 def _clean_code(raw: str) -> str:

@@ -6,8 +6,7 @@ import csv
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -15,15 +14,16 @@ from django.views.decorators.http import require_http_methods
 from core.money import input_amount
 from inventory.catalog_csv import COLUMNS, CatalogFileError, parse_catalog_csv
 from inventory.catalog_sample import catalog_sample_csv
-from inventory.forms import DETAIL_FIELDS, CatalogUploadForm, ProductForm, StockAdjustForm, VariantFormSet, catalog_rows
+from inventory.forms import CatalogUploadForm, ProductForm, StockAdjustForm, VariantFormSet
 from inventory.models import Product, StockMovement, Variant
 from inventory.selectors import catalog_import_preview, product_list
 from inventory.services import (
+    PRODUCT_DETAIL_FIELDS,
     CatalogChangedError,
     ProductDetailsError,
     StockError,
     catalog_import,
-    product_details_update,
+    product_save,
     stock_adjust,
 )
 from tenants.views import seller_of, staff_required
@@ -50,40 +50,14 @@ def products(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"rows": rows, "search": search, "status": status})
 
 
-def _save_product(
-    *, form: ProductForm, new_variants: list[dict[str, Any]], product: Product | None, actor: str
-) -> Product:
-    """Name, price, currency and variants through the catalog import service (the one writer of those), then
-    code, description, image and the on-sale flag through product_details_update, in one transaction: a
-    refused detail writes nothing. Products are locked first, in the import's order, so the code the import
-    is given is the product's code now (a concurrent rename cannot make it create a second product).
-    Existing variants keep their stock, read under lock in the same transaction so a concurrent sale is not
-    undone."""
-    with transaction.atomic():
-        locked = {p.pk: p for p in Product.objects.select_for_update()}
-        if product is not None and product.pk not in locked:
-            raise Http404
-        code = locked[product.pk].code if product is not None else form.cleaned_data["code"]
-        existing = list(Variant.objects.select_for_update().filter(product=product)) if product else []
-        kept = [{"label": v.label, "sku": v.sku} for v in existing]
-        rows = catalog_rows(
-            product=form,
-            code=code,
-            variants=kept + new_variants or [{"label": "", "sku": "", "stock": 0}],
-            current_stock={v.label.lower(): v.stock_on_hand for v in existing},
-        )
-        catalog_import(rows=rows, actor=actor)
-        product_id = product.pk if product is not None else Product.objects.get(code=code).pk
-        details = {field: form.cleaned_data[field] for field in DETAIL_FIELDS}
-        return product_details_update(product_id=product_id, **details, actor=actor)
-
-
 def _save_or_show_errors(
     *, form: ProductForm, new_variants: list[dict[str, Any]], product: Product | None, actor: str
 ) -> Product | None:
     """The saved product, or None with the refusal shown on the form (next to its field when it has one)."""
     try:
-        return _save_product(form=form, new_variants=new_variants, product=product, actor=actor)
+        return product_save(
+            product_id=product.pk if product else None, fields=form.cleaned_data, variants=new_variants, actor=actor
+        )
     except CatalogFileError as exc:
         form.add_error(None, "; ".join(e.message for e in exc.errors))
     except ProductDetailsError as exc:
@@ -102,15 +76,10 @@ def product_create(request: HttpRequest) -> HttpResponse:
     form = ProductForm(data, initial={"currency": seller_of(request).currency})
     formset = VariantFormSet(data, prefix="variants")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        if Product.objects.filter(code__iexact=form.cleaned_data["code"]).exists():
-            form.add_error("code", _("Another product already uses this code."))
-        else:
-            created = _save_or_show_errors(
-                form=form, new_variants=_filled(formset), product=None, actor=_actor(request)
-            )
-            if created is not None:
-                messages.success(request, _("Product created."))
-                return redirect("product_edit", code=created.code)
+        created = _save_or_show_errors(form=form, new_variants=_filled(formset), product=None, actor=_actor(request))
+        if created is not None:
+            messages.success(request, _("Product created."))
+            return redirect("product_edit", code=created.code)
     return render(request, "inventory/product_form.html", {"form": form, "formset": formset, "product": None})
 
 
@@ -119,7 +88,7 @@ def product_create(request: HttpRequest) -> HttpResponse:
 def product_edit(request: HttpRequest, code: str) -> HttpResponse:
     product = get_object_or_404(Product.objects.prefetch_related("variants"), code__iexact=code)
     initial: dict[str, Any] = {"name": product.name, "currency": product.currency}
-    initial.update({field: getattr(product, field) for field in DETAIL_FIELDS})
+    initial.update({field: getattr(product, field) for field in PRODUCT_DETAIL_FIELDS})
     initial["price"] = input_amount(product.price_minor, product.currency)
     data = request.POST if request.method == "POST" else None
     form = ProductForm(data, initial=initial, current_code=product.code)

@@ -259,3 +259,40 @@ def test_every_dashboard_page_fits_a_390_px_phone(
     page.context.close()
 
     assert not too_wide, "; ".join(too_wide)
+
+
+@pytest.mark.parametrize("journey", JOURNEYS)
+def test_a_new_product_with_a_code_in_use_is_refused_next_to_the_code_then_created_with_a_free_one(
+    chromium: Browser, web: WebServer, committed_seller: Seller, journey: Journey
+) -> None:
+    domain = domain_of(committed_seller)
+    with schema_context(committed_seller.schema_name):
+        make_product(code="A14", name="Jeans mom fit", price_minor=44900)
+    page = open_page(chromium, base_url=f"http://{domain}:{web.port}", journey=journey)
+    log_in(page, email=f"owner@{domain}", password=OWNER_PASSWORD)
+
+    page.goto("/products/new/")
+    page.fill("#id_code", "a14")
+    page.fill("#id_name", "Jeans recto")
+    page.fill("#id_price", "399")
+    page.locator("main button[type=submit].primary").click()
+
+    with translation.override(journey.language):
+        taken = translation.gettext("The code %(code)s is already used by %(product)s.") % {
+            "code": "a14",
+            "product": "A14 Jeans mom fit",
+        }
+        created = translation.gettext("Product created.")
+    expect(page.locator("p.field.has-error", has=page.locator("#id_code"))).to_contain_text(taken)
+    assert_fits_viewport(page)
+    shot(page, f"catalog-{journey.id}-code-taken")
+    with schema_context(committed_seller.schema_name):
+        assert list(Product.objects.values_list("code", "name")) == [("A14", "Jeans mom fit")]
+
+    page.fill("#id_code", "A15")
+    page.locator("main button[type=submit].primary").click()
+
+    expect(page).to_have_url(re.compile(r"/products/A15/$"))
+    expect(page.locator("body")).to_contain_text(created)
+    with schema_context(committed_seller.schema_name):
+        assert sorted(Product.objects.values_list("code", flat=True)) == ["A14", "A15"]
