@@ -15,15 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from core.live_events import publish_live_events
 from core.logs import get_logger
-from core.streams import keys
-from core.streams.connection import get_redis
 from core.streams.events import ClaimDecided
+from core.streams.publish import publish_many
 from livestreams.decisions import CHATTER, catalog_now, catalog_products, comment_intent, decision_as_json, featured_at
 from livestreams.intent.types import ClaimItem, IntentResult, LiveContext
 from livestreams.models import Comment, LiveSession
@@ -334,8 +332,7 @@ def _buyer_wrote(comment: Comment, now: datetime) -> None:
 
 def _hand_off(schema_name: str, outcomes: list[ClaimOutcome]) -> None:
     """Hand every decision to the payments stage (one round trip), and log the claims among them (committed)."""
-    pipe = get_redis().pipeline(transaction=False)
-    stream = keys.stage_stream("payments", keys.shard_of(schema_name))
+    entries = []
     for outcome in outcomes:
         if outcome.intent in ("purchase", "cancel") or outcome.needs_review:
             decision = outcome.decision or {}
@@ -359,8 +356,8 @@ def _hand_off(schema_name: str, outcomes: list[ClaimOutcome]) -> None:
             needs_review="1" if outcome.needs_review else "0",
             received_time="",
         )
-        pipe.xadd(stream, event.to_fields(), maxlen=settings.STREAM_MAXLEN, approximate=True)
-    pipe.execute()
+        entries.append(event.to_fields())
+    publish_many(stage="payments", schema_name=schema_name, entries=entries)
 
 
 def _publish(

@@ -74,6 +74,11 @@ def _cached(schema_name: str) -> _Cached:
 @receiver(post_save, sender=Seller)
 @receiver(post_save, sender=Domain)
 def _forget_seller(sender: type, instance: Seller | Domain, **kwargs: object) -> None:
+    seller_cache_clear()
+
+
+def seller_cache_clear() -> None:
+    """Forget every seller this process keeps (a save in this process does it; tests do it between tests)."""
     _sellers.clear()
 
 

@@ -21,6 +21,7 @@ from django_tenants.utils import schema_context
 from livestreams.decisions import catalog_cache_clear
 from tenants import page_routes
 from tenants.models import Seller
+from tenants.selectors import seller_cache_clear
 from tenants.services import seller_provision
 
 SELLER_A = {"schema_name": "seller_a", "name": "Boutique A", "domain": "seller-a.localhost", "facebook_page_id": "9001"}
@@ -68,6 +69,7 @@ def _fresh_caches() -> None:
     """Process caches would carry one test's rolled-back rows into the next."""
     page_routes.invalidate()
     catalog_cache_clear()
+    seller_cache_clear()
 
 
 @pytest.fixture(autouse=True)

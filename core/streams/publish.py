@@ -1,4 +1,6 @@
-"""Hand work to the next stage. Call it from `transaction.on_commit` so only committed work moves on."""
+"""Hand work to the next stage: the one writer of stage streams (ingest's Lua script aside, which must dedupe in
+the same call). Call it from `transaction.on_commit` so only committed work moves on. Every entry names its
+seller's schema, checked here: the consumer runs an entry in the schema it names."""
 
 from __future__ import annotations
 
@@ -8,11 +10,8 @@ from core.streams import keys
 from core.streams.connection import get_redis
 
 
-def publish(*, stage: str, schema_name: str, fields: dict[str, str]) -> str:
-    if fields.get("schema") != schema_name:
-        raise ValueError("every stream entry must carry its seller's schema")
-    stream = keys.stage_stream(stage, keys.shard_of(schema_name))
-    return str(get_redis().xadd(stream, fields, maxlen=settings.STREAM_MAXLEN, approximate=True))  # type: ignore[arg-type]
+def publish(*, stage: str, schema_name: str, fields: dict[str, str]) -> None:
+    publish_many(stage=stage, schema_name=schema_name, entries=[fields])
 
 
 def publish_many(*, stage: str, schema_name: str, entries: list[dict[str, str]]) -> None:

@@ -18,14 +18,12 @@ from livestreams.models import Comment, LiveSession
 from payments.models import Reservation
 from tenants.models import Seller
 from tests.factories import make_live, make_product, stock_conservation_errors
-from tests.livestreams.stage_support import (  # noqa: F401 (_empty_streams: an autouse fixture)
+from tests.livestreams.stage_support import (
     DashboardListener,
-    _empty_streams,
+    _empty_streams,  # noqa: F401 (an autouse fixture)
     accept,
-    claims_stream,
     comment,
     drain,
-    live_featuring,
     page_of,
     payments_entries,
 )

@@ -20,9 +20,8 @@ from payments.models import Reservation
 from pipeline.stages import get_stage
 from tenants.models import Seller
 from tests.factories import make_live, make_product, stock_conservation_errors
-from tests.livestreams.stage_support import (  # noqa: F401 (_empty_streams: an autouse fixture)
-    DashboardListener,
-    _empty_streams,
+from tests.livestreams.stage_support import (
+    _empty_streams,  # noqa: F401 (an autouse fixture)
     accept,
     claims_stream,
     comment,

@@ -9,15 +9,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tenants.models import Domain, Seller
-from tenants.selectors import _sellers, seller_base_url_of_schema, seller_of_schema
+from tenants.selectors import seller_base_url_of_schema, seller_cache_clear, seller_of_schema
 
 
 @pytest.fixture(autouse=True)
 def _cache_on(settings: pytest.FixtureRequest) -> Iterator[None]:
     settings.SELLER_CACHE_SECONDS = 60  # type: ignore[attr-defined]
-    _sellers.clear()
+    seller_cache_clear()
     yield
-    _sellers.clear()
+    seller_cache_clear()
 
 
 def test_a_seller_and_its_base_url_are_read_once_while_fresh(seller_a: Seller) -> None:
