@@ -1,4 +1,5 @@
-"""ASGI entry point: the Meta webhook on the event loop, other HTTP through Django, websockets through Channels."""
+"""ASGI entry point: the Meta webhook's DRF view straight from ASGI (core.webhooks.DirectViewRoute), other HTTP
+through Django, websockets through Channels."""
 
 from __future__ import annotations
 
@@ -12,14 +13,20 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from config.websocket_urls import websocket_urlpatterns  # noqa: E402
+from core.webhooks import DirectViewRoute  # noqa: E402
 from livestreams import webhooks  # noqa: E402
+
+meta_webhook = DirectViewRoute(
+    path=webhooks.PATH, view=webhooks.meta_webhook, max_bytes=lambda: settings.META_WEBHOOK_MAX_BYTES
+)
 
 
 async def http_app(scope: Any, receive: Any, send: Any) -> None:
-    if webhooks.handles(scope):
-        await webhooks.meta_webhook(scope, receive, send)
+    if meta_webhook.handles(scope):
+        await meta_webhook(scope, receive, send)
     else:
         await django_asgi_app(scope, receive, send)
 

@@ -1,6 +1,7 @@
 """URLs of the public hosts (PUBLIC_HOSTS): health checks, provider webhooks, the platform admin.
 
-The Meta webhook is served on these hosts too, by livestreams.webhooks before Django (see config/asgi.py).
+The Meta webhook's route here is the same DRF view config/asgi.py serves without Django's handler (the fast path);
+this one is what WSGI and Django's test client reach.
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from django.urls import include, path
 
 from config import health
 from config.admin_sites import platform_admin_site
+from livestreams import webhooks
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("webhooks/meta/", webhooks.meta_webhook, name="meta_webhook"),
     path("admin/", platform_admin_site.urls),
     path("", include("payments.urls_public")),
 ]

@@ -183,6 +183,12 @@ INGEST_KEEP_SECONDS = float(env_str("INGEST_KEEP_SECONDS", str(24 * 3600)))
 PAGE_ROUTES_TTL = float(env_str("PAGE_ROUTES_TTL", "10"))
 # Reading the raw body is capped by our own check; Django's limit only has to be above it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = META_WEBHOOK_MAX_BYTES + 1
+# Requests per second one client address may make to each provider webhook, per web process (core.webhooks);
+# over it the webhook answers 429 and the provider retries. 0 turns a throttle off.
+WEBHOOK_RATES = {
+    "meta": env_int("META_WEBHOOK_RATE_PER_SECOND", 5000),
+    "stripe": env_int("STRIPE_WEBHOOK_RATE_PER_SECOND", 200),
+}
 
 # Page access tokens are encrypted at rest with this Fernet key (urlsafe base64, 32 bytes).
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "")
@@ -201,6 +207,8 @@ INTENT_CONFIDENCE_THRESHOLD = float(env_str("INTENT_CONFIDENCE_THRESHOLD", "0.6"
 PAYMENT_PROVIDER = env_choice("PAYMENT_PROVIDER", "local", ("local", "stripe"))
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+# Stripe's events are a few kilobytes; a body above this is refused (413) before it is read.
+STRIPE_WEBHOOK_MAX_BYTES = env_int("STRIPE_WEBHOOK_MAX_BYTES", 256 * 1024)
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
 STRIPE_APPLICATION_FEE_PERCENT = float(env_str("STRIPE_APPLICATION_FEE_PERCENT", "0"))
 STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 2)

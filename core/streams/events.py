@@ -26,13 +26,17 @@ class IngestEvent:
     candidate: str  # "1" when the prefilter kept it for the intent engine
 
     def to_fields(self) -> dict[str, str]:
-        return {"type": self.TYPE, **asdict(self)}
+        # Every field is a string, so no deep copy (dataclasses.asdict) is needed: this runs per comment at ingest.
+        return {"type": self.TYPE, **{name: getattr(self, name) for name in _INGEST_FIELDS}}
 
     @classmethod
     def from_fields(cls, data: dict[str, str]) -> IngestEvent:
         if data.get("type") != cls.TYPE:
             raise ValueError(f"not a {cls.TYPE} entry: type={data.get('type')!r}")
         return cls(**{f.name: data[f.name] for f in fields(cls)})
+
+
+_INGEST_FIELDS = tuple(f.name for f in fields(IngestEvent))
 
 
 @dataclass(frozen=True, slots=True)

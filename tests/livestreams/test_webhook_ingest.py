@@ -21,6 +21,7 @@ from config.asgi import application
 from core.streams import keys
 from core.streams.connection import get_redis, reset_clients
 from core.streams.consumer import StreamConsumer
+from core.webhooks import LocalRateThrottle
 from demo.meta_payloads import (
     encode,
     feed_comment_change,
@@ -359,3 +360,27 @@ def test_after_a_redis_restart_the_next_delivery_is_queued_not_diverted(
     assert async_to_sync(restart_between_two_deliveries)() == [200, 200]
     assert InboxDelivery.objects.filter(relayed_at__isnull=True).count() == 0  # not diverted to the inbox
     assert [e["external_id"] for e in claims_entries()] == ["after"]  # (the restart lost "before")
+
+
+def test_refusals_are_in_drf_error_format(seller_a: Seller) -> None:
+    unsigned = post(page_delivery(page_id=PAGE_A, changes=[comment("c1")]), signature="sha256=" + "0" * 64)
+    malformed = post(b'{"entry": [')
+
+    assert (unsigned.status_code, unsigned.json()) == (403, {"detail": "missing or invalid X-Hub-Signature-256"})
+    assert malformed.status_code == 400
+    assert malformed.json()["detail"].startswith("malformed delivery")
+
+
+def test_a_flood_from_one_address_is_throttled_with_429_and_only_accepted_deliveries_are_queued(
+    seller_a: Seller, settings: Any
+) -> None:
+    settings.WEBHOOK_RATES = {**settings.WEBHOOK_RATES, "meta": 2}
+    LocalRateThrottle._windows.clear()  # earlier tests' requests in this second do not count
+    # Five requests span at most two one-second windows, so at most four get through.
+    responses = [post(page_delivery(page_id=PAGE_A, changes=[comment(f"f{n}")])) for n in range(5)]
+
+    statuses = [response.status_code for response in responses]
+    assert 429 in statuses
+    assert set(statuses) == {200, 429}
+    assert all(r.headers["Retry-After"] == "1" for r in responses if r.status_code == 429)
+    assert len(claims_entries()) == statuses.count(200)
