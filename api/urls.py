@@ -8,7 +8,7 @@ from csp.decorators import csp_replace
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api import apis, buyers, lives, orders
+from api import apis, buyers, lives, orders, webhook_endpoints
 
 urlpatterns = [
     path("products/", apis.ProductListApi.as_view(), name="api_products"),
@@ -25,6 +25,15 @@ urlpatterns = [
     path("orders/<int:order_id>/mark-paid/", orders.OrderMarkPaidApi.as_view(), name="api_order_mark_paid"),
     path("buyers/", buyers.BuyerListApi.as_view(), name="api_buyers"),
     path("buyers/<int:buyer_id>/", buyers.BuyerDetailApi.as_view(), name="api_buyer"),
+    path("webhook-endpoints/", webhook_endpoints.EndpointListApi.as_view(), name="api_hook_endpoints"),
+    path(
+        "webhook-endpoints/<int:endpoint_id>/", webhook_endpoints.EndpointDetailApi.as_view(), name="api_hook_endpoint"
+    ),
+    path(
+        "webhook-endpoints/<int:endpoint_id>/deliveries/",
+        webhook_endpoints.EndpointDeliveriesApi.as_view(),
+        name="api_hook_deliveries",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # Swagger UI's page has an inline <style> (its script is a file: the split view serves it at ?script=).
     path(

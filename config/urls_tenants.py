@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", seller_admin_site.urls),
     path("api/v1/", include("api.urls")),
     path("settings/api-keys/", api_views.api_keys, name="api_keys"),
+    path("", include("hooks.urls")),
     path("", include("payments.urls")),
     path("", include("inventory.urls")),
     path("", include("dashboard.urls")),

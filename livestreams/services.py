@@ -14,6 +14,7 @@ from django.utils import timezone
 from config.db_rows import columns, insert_new, model_from_row, one_round_trip, select_models
 from core.logs import get_logger
 from core.streams.events import IngestEvent
+from hooks.services import hook_emit
 from inventory.models import Product
 from livestreams.models import Comment, FeaturedProductChange, LiveSession
 from tenants.selectors import current_schema
@@ -205,7 +206,8 @@ def live_session_end(*, live: LiveSession, now: datetime | None = None) -> LiveS
 
 
 def log_live_change(event: str, live: LiveSession) -> None:
-    """Log a live's start or end at INFO once the caller's transaction commits (a rolled-back start never was)."""
+    """Log a live's start or end at INFO once the caller's transaction commits (a rolled-back start never was), and
+    write its outgoing webhook (live.started, live.ended) in that transaction."""
     fields = {
         "seller": current_schema(),
         "live_id": live.pk,
@@ -214,6 +216,22 @@ def log_live_change(event: str, live: LiveSession) -> None:
         "video_external_id": live.platform_video_id,
     }
     transaction.on_commit(lambda: log.info(event, **fields))
+    hook_emit(
+        [
+            (
+                "live.started" if event == "live_started" else "live.ended",
+                {
+                    "live_id": live.pk,
+                    "platform": live.platform,
+                    "page_id": live.page_external_id,
+                    "video_id": live.platform_video_id,
+                    "title": live.title,
+                    "started_at": live.started_at,
+                    "ended_at": live.ended_at,
+                },
+            )
+        ]
+    )
 
 
 def live_session_apply_meta_status(*, event: IngestEvent) -> LiveSession | None:

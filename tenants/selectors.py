@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models.signals import post_save
 from django.dispatch import receiver
-from django_tenants.utils import get_public_schema_name
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from core.urls import absolute_url
 from tenants.models import Domain, Seller
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -40,6 +46,20 @@ def seller_of_schema(schema_name: str) -> Seller:
     SELLER_CACHE_SECONDS (a save in this process forgets it at once). Works inside `schema_context` (public is
     on the search path)."""
     return _cached(schema_name).seller
+
+
+def seller_schemas_each(fn: Callable[[str], T]) -> dict[str, T]:
+    """`fn(schema)` inside each seller's schema (the public and template schemas left out); a seller whose schema
+    fails (being deleted right now) is logged and left out of the result."""
+    skip = {get_public_schema_name(), getattr(settings, "TENANT_BASE_SCHEMA", "")}
+    results: dict[str, T] = {}
+    for schema_name in Seller.objects.exclude(schema_name__in=skip).values_list("schema_name", flat=True):
+        try:
+            with schema_context(schema_name):
+                results[schema_name] = fn(schema_name)
+        except DatabaseError:
+            logger.warning("skipped seller schema %s", schema_name, exc_info=True)
+    return results
 
 
 def seller_schema_active(schema: str) -> bool:

@@ -57,6 +57,7 @@ TENANT_APPS = [
     "livestreams",
     "payments",
     "messenger",
+    "hooks",
     "api",
     "pipeline",
     "dashboard",
@@ -207,6 +208,15 @@ INTENT_CONFIDENCE_THRESHOLD = float(env_str("INTENT_CONFIDENCE_THRESHOLD", "0.6"
 PAYMENT_PROVIDER = env_choice("PAYMENT_PROVIDER", "local", ("local", "stripe"))
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+# Outgoing webhooks (hooks): seconds an endpoint has to answer, deliveries sent at once, and whether http and
+# private, loopback or link-local addresses may be called (never in production: SSRF).
+HOOKS_TIMEOUT_SECONDS = float(env_str("HOOKS_TIMEOUT_SECONDS", "10"))
+HOOKS_SEND_CONCURRENCY = env_int("HOOKS_SEND_CONCURRENCY", 8)
+HOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("HOOKS_ALLOW_PRIVATE_ADDRESSES", True)
+# stock.low is sent when a claim leaves a variant with this many free units or fewer.
+HOOKS_LOW_STOCK_UNITS = env_int("HOOKS_LOW_STOCK_UNITS", 2)
+# Mail (owners' notices) is printed here; production.py sends it by SMTP.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 # Stripe's events are a few kilobytes; a body above this is refused (413) before it is read.
 STRIPE_WEBHOOK_MAX_BYTES = env_int("STRIPE_WEBHOOK_MAX_BYTES", 256 * 1024)
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from cryptography.fernet import Fernet
 
-from config.env import RequiredVariables, env_bool, env_choice, env_int
+from config.env import RequiredVariables, env_bool, env_choice, env_int, env_str
 from core.logs import logging_settings
 
 from .base import *  # noqa: F403
@@ -46,6 +46,16 @@ if MESSENGER_BACKEND == "outbox" and not MESSENGER_ALLOW_OUTBOX:
         "MESSENGER_BACKEND=outbox stores buyer replies without ever sending them to Meta: set "
         "MESSENGER_BACKEND=graph, or also set MESSENGER_ALLOW_OUTBOX=1 to run without sending on purpose"
     )
+
+# Outgoing webhooks call only public https addresses (SSRF); the owners' notices go out by SMTP.
+HOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("HOOKS_ALLOW_PRIVATE_ADDRESSES", False)
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LiveStreamSell <no-reply@localhost>")
 
 # One JSON object per line for the log collector (LOG_FORMAT=console for a person reading a terminal).
 LOG_FORMAT = env_choice("LOG_FORMAT", "json", ("console", "json"))

@@ -66,6 +66,16 @@ def messenger_wake() -> str:
     return f"{settings.STREAM_KEY_PREFIX}:messenger:wake"
 
 
+def hooks_due() -> str:
+    """Sorted set: seller schema -> when its next outgoing webhook delivery is due (ms)."""
+    return f"{settings.STREAM_KEY_PREFIX}:hooks:due"
+
+
+def hooks_wake() -> str:
+    """List the webhook sender blocks on: a push wakes it when a delivery is due now."""
+    return f"{settings.STREAM_KEY_PREFIX}:hooks:wake"
+
+
 def messenger_bucket(*, schema_name: str, platform: str, page_id: str, bucket: str) -> str:
     """A page's rate-limit bucket of the Send API."""
     return f"{settings.STREAM_KEY_PREFIX}:messenger:bucket:{schema_name}:{platform}:{page_id}:{bucket}"

@@ -13,10 +13,12 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.db_rows import one_round_trip
+from hooks.services import hook_emit
 from inventory.models import Variant
 from livestreams.intent.types import ClaimItem
 from livestreams.models import Comment, LiveSession
@@ -116,7 +118,7 @@ def claims_reserve_batch(
     with one_round_trip():  # carts, then variant locks, then the lines' lengths: run in order, one wait
         read_orders = open_orders_locked([c for c, _ in todo])
         read_stock = variants_lock_later(variant_ids)
-        orders, used = read_orders()
+        orders, used, created_orders = read_orders()
         locked, waiting = read_stock()  # variant id -> (on hand, reserved); variant id -> waitlisted count
     free = {pk: on_hand - reserved for pk, (on_hand, reserved) in locked.items()}
     policies: dict[int, ClaimPolicy] = {}
@@ -162,6 +164,16 @@ def claims_reserve_batch(
                 )
 
     reservations_write({pk: delta for pk, delta in reserved_delta.items() if delta}, new_rows)
+    hook_emit(
+        _batch_hooks(
+            orders=orders,
+            created=created_orders,
+            todo=todo,
+            lines_of=lines_of,
+            locked=locked,
+            reserved_delta=reserved_delta,
+        )
+    )
 
     decisions = []
     for comment, items in claims:
@@ -237,6 +249,55 @@ def swap_keep_hold(*, comment: Comment, hold_expires_at: datetime | None, now: d
     Reservation.objects.filter(source_comment_id=comment.pk, status=Status.RESERVED).update(
         hold_expires_at=hold_expires_at, updated_at=timezone.now()
     )
+
+
+def _batch_hooks(
+    *,
+    orders: dict[tuple[str, int], Order],
+    created: set[int],
+    todo: Sequence[tuple[Comment, Sequence[ClaimItem]]],
+    lines_of: dict[int, list[Line]],
+    locked: dict[int, tuple[int, int]],
+    reserved_delta: dict[int, int],
+) -> list[tuple[str, dict[str, object]]]:
+    """The batch's outgoing webhooks: carts it opened (order.created), lines that joined a waitlist
+    (claim.waitlisted), and variants whose free units fell to HOOKS_LOW_STOCK_UNITS or below (stock.low)."""
+    hooks: list[tuple[str, dict[str, object]]] = [
+        (
+            "order.created",
+            {
+                "order_id": order.pk,
+                "status": order.status,
+                "live_id": order.live_session_id,
+                "buyer_id": order.buyer_id,
+            },
+        )
+        for order in sorted(orders.values(), key=lambda o: o.pk)
+        if order.pk in created
+    ]
+    for comment, _ in todo:
+        order = orders[(comment.author_platform_id, comment.live_session_id or 0)]
+        for line in _accepted(lines_of[comment.pk]):
+            if line.waitlisted:
+                hooks.append(
+                    (
+                        "claim.waitlisted",
+                        {
+                            "order_id": order.pk,
+                            "comment_id": comment.pk,
+                            "variant_id": line.variant_id,
+                            "quantity": line.waitlisted,
+                            "position": line.position,
+                        },
+                    )
+                )
+    low = settings.HOOKS_LOW_STOCK_UNITS
+    for variant_id, (on_hand, reserved) in sorted(locked.items()):
+        before = on_hand - reserved
+        after = before - reserved_delta.get(variant_id, 0)
+        if after <= low < before:
+            hooks.append(("stock.low", {"variant_id": variant_id, "available": after, "on_hand": on_hand}))
+    return hooks
 
 
 def _variant_ids_of(items: Sequence[ClaimItem]) -> set[int]:

@@ -45,13 +45,14 @@ class NewReservation(NamedTuple):
 
 def open_orders_locked(
     comments: list[Comment],
-) -> Callable[[], tuple[dict[tuple[str, int], Order], dict[int, int]]]:
+) -> Callable[[], tuple[dict[tuple[str, int], Order], dict[int, int], set[int]]]:
     """Each claiming buyer's open cart for the comment's live, created where missing (buyer too), locked (an
     upsert locks the row it finds), with the units the buyer already holds in that live (reserved, waitlisted
     or paid, in any of their carts): one statement, sent now; calling the result reads it. Carts keyed by
-    (author platform id, live id), units by cart id. All comments are of one platform per seller page."""
+    (author platform id, live id), units by cart id, and the ids of the carts this statement created (a row an
+    upsert inserts has xmax 0). All comments are of one platform per seller page."""
     if not comments:
-        return lambda: ({}, {})
+        return lambda: ({}, {}, set())
     platform = comments[0].platform
     names = dict(sorted({c.author_platform_id: c.author_name[:200] for c in comments}.items()))
     wanted = sorted({(c.author_platform_id, c.live_session_id) for c in comments if c.live_session_id})
@@ -75,14 +76,15 @@ def open_orders_locked(
             ORDER BY b.id, w.live_id
             ON CONFLICT (buyer_id, live_session_id) WHERE status IN ({OPEN_IN_SQL})
             DO UPDATE SET updated_at = {ORDERS}.updated_at
-            RETURNING id, buyer_id, live_session_id, token, status
+            RETURNING id, buyer_id, live_session_id, token, status, (xmax = 0) AS created
         ), held AS (
             SELECT c.buyer_id, c.live_session_id, sum(r.quantity) AS units
             FROM {RESERVATIONS} r JOIN {ORDERS} c ON c.id = r.order_id
             WHERE c.buyer_id IN (SELECT id FROM b) AND r.status = ANY(%s)
             GROUP BY c.buyer_id, c.live_session_id
         )
-        SELECT o.id, o.buyer_id, o.live_session_id, o.token, o.status, b.platform_user_id, coalesce(held.units, 0)
+        SELECT o.id, o.buyer_id, o.live_session_id, o.token, o.status, b.platform_user_id, coalesce(held.units, 0),
+               o.created
         FROM o JOIN b ON b.id = o.buyer_id
         LEFT JOIN held ON held.buyer_id = o.buyer_id AND held.live_session_id = o.live_session_id
         """,  # noqa: S608 (table names are ours)
@@ -101,16 +103,18 @@ def open_orders_locked(
         ],
     )
 
-    def read() -> tuple[dict[tuple[str, int], Order], dict[int, int]]:
+    def read() -> tuple[dict[tuple[str, int], Order], dict[int, int], set[int]]:
         with cursor:
             rows = cursor.fetchall()
-        orders, used = {}, {}
-        for pk, buyer_id, live_id, token, status, author, units in rows:
+        orders, used, created = {}, {}, set()
+        for pk, buyer_id, live_id, token, status, author, units, is_new in rows:
+            if is_new:
+                created.add(pk)
             order = Order(id=pk, buyer_id=buyer_id, live_session_id=live_id, token=token, status=status)
             order._state.adding = False
             orders[(author, live_id)] = order
             used[pk] = int(units)
-        return orders, used
+        return orders, used, created
 
     return read
 

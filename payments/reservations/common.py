@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from hooks.services import hook_emit
 from inventory.models import StockMovement, Variant
 from livestreams.models import LiveSession
 from payments.models import Reservation
@@ -143,6 +144,7 @@ def promote_locked(*, variant_id: int, now: datetime, policies: PolicyCache) -> 
         .order_by("created_at", "id")[:free]
     )
     promoted: list[int] = []
+    hooks: list[tuple[str, dict[str, object]]] = []
     for waiting in line:
         take = min(free, waiting.quantity)
         hold = policies.hold_expires_at(live=waiting.order.live_session, now=now)
@@ -168,9 +170,22 @@ def promote_locked(*, variant_id: int, now: datetime, policies: PolicyCache) -> 
             reservation_id=reserved_id,
         )
         promoted.append(reserved_id)
+        hooks.append(
+            (
+                "claim.promoted",
+                {
+                    "reservation_id": reserved_id,
+                    "order_id": waiting.order_id,
+                    "variant_id": variant_id,
+                    "quantity": take,
+                    "comment_id": waiting.source_comment_id,
+                },
+            )
+        )
         free -= take
         if free == 0:
             break
+    hook_emit(hooks)
     return promoted
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from hooks.services import hook_emit
 from payments.models import Order, OrderEvent, Reservation
 from payments.services.replies import reply_work_for_order
 
@@ -48,9 +49,23 @@ def order_transition(
             return False
         OrderEvent.objects.create(order=order, from_status=from_status, to_status=to_status, cause=cause[:500])
         order.status = to_status
+        if to_status in NOTIFIED:
+            hook_emit([(f"order.{to_status}", order_hook_data(order=order, previous_status=from_status, cause=cause))])
         if notify and to_status in NOTIFIED:
             reply_work_for_order(order=order, reason=to_status, extra=reply_extra)
     return True
+
+
+def order_hook_data(*, order: Order, previous_status: str, cause: str) -> dict[str, object]:
+    """The `data` of an order.* outgoing webhook (the API's /orders/{id}/ has the rest)."""
+    return {
+        "order_id": order.pk,
+        "status": order.status,
+        "previous_status": previous_status,
+        "live_id": order.live_session_id,
+        "buyer_id": order.buyer_id,
+        "cause": cause[:500],
+    }
 
 
 def order_note(*, order: Order, cause: str) -> None:

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connections
 
 from core.streams.consumer import StreamConsumer
+from hooks.sender import run_hooks_sender
 from messenger.sender import run_sender
 from pipeline.scheduler import run_scheduler
 from pipeline.stages import STAGE_HANDLERS, get_stage
@@ -17,8 +18,8 @@ from pipeline.stages import STAGE_HANDLERS, get_stage
 
 class Command(BaseCommand):
     help = (
-        "Run all stages (one thread each), the scheduler and the message sender until SIGTERM/SIGINT, which "
-        "drains and stops them."
+        "Run all stages (one thread each), the scheduler, the message sender and the webhooks sender until "
+        "SIGTERM/SIGINT, which drains and stops them."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         threads.append(threading.Thread(target=self._run, args=(lambda: run_scheduler(stop=stop),), name="scheduler"))
 
         threads.append(threading.Thread(target=self._run, args=(lambda: run_sender(stop=stop),), name="sender"))
+        threads.append(threading.Thread(target=self._run, args=(lambda: run_hooks_sender(stop=stop),), name="hooks"))
 
         def request_stop(signum: int, frame: object) -> None:
             stop.set()
