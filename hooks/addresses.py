@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 class AddressRefused(Exception):
@@ -32,22 +33,24 @@ def url_check(url: str) -> PinnedTarget:
     parts = urlsplit(url)
     allow_private = settings.HOOKS_ALLOW_PRIVATE_ADDRESSES
     if parts.scheme not in (("https", "http") if allow_private else ("https",)):
-        raise AddressRefused("The address must start with https://.")
+        raise AddressRefused(_("The address must start with https://."))
     if not parts.hostname:
-        raise AddressRefused("The address has no host name.")
+        raise AddressRefused(_("The address has no host name."))
     if parts.username or parts.password:
-        raise AddressRefused("The address must not carry a user name or password.")
+        raise AddressRefused(_("The address must not carry a user name or password."))
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise AddressRefused(f"The host {parts.hostname} could not be found.") from exc
+        raise AddressRefused(_("The host %(host)s could not be found.") % {"host": parts.hostname}) from exc
     addresses = sorted({str(info[4][0]) for info in infos})
     if not allow_private:
         for address in addresses:
             ip = ipaddress.ip_address(address.split("%", 1)[0])
             if not ip.is_global or ip.is_multicast:
-                raise AddressRefused(f"The host {parts.hostname} resolves to a private or reserved address.")
+                raise AddressRefused(
+                    _("The host %(host)s resolves to a private or reserved address.") % {"host": parts.hostname}
+                )
     address = addresses[0]
     literal = f"[{address}]" if ":" in address else address
     netloc = f"{literal}:{parts.port}" if parts.port else literal

@@ -15,6 +15,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hooks import due
 from hooks.addresses import AddressRefused, url_check
@@ -86,7 +87,7 @@ def endpoint_create(*, url: str, event_types: list[str], description: str = "") 
     unknown event type."""
     types = sorted(set(event_types))
     if not types or set(types) - set(EVENT_TYPES):
-        raise EndpointError("Choose at least one event, from the list of events.")
+        raise EndpointError(_("Choose at least one event, from the list of events."))
     try:
         url_check(url)
     except AddressRefused as exc:
@@ -104,7 +105,7 @@ def endpoint_update(
     if event_types is not None:
         types = sorted(set(event_types))
         if not types or set(types) - set(EVENT_TYPES):
-            raise EndpointError("Choose at least one event, from the list of events.")
+            raise EndpointError(_("Choose at least one event, from the list of events."))
         endpoint.event_types = types
     if description is not None:
         endpoint.description = description[:200]
