@@ -8,7 +8,7 @@ from csp.decorators import csp_replace
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api import apis, buyers, lives, orders
+from api import apis, buyers, comments, lives, orders
 
 urlpatterns = [
     path("products/", apis.ProductListApi.as_view(), name="api_products"),
@@ -23,6 +23,8 @@ urlpatterns = [
     path("orders/<int:order_id>/", orders.OrderDetailApi.as_view(), name="api_order"),
     path("orders/<int:order_id>/cancel/", orders.OrderCancelApi.as_view(), name="api_order_cancel"),
     path("orders/<int:order_id>/mark-paid/", orders.OrderMarkPaidApi.as_view(), name="api_order_mark_paid"),
+    path("comments/", comments.CommentListApi.as_view(), name="api_comments"),
+    path("comments/<int:comment_id>/", comments.CommentDetailApi.as_view(), name="api_comment"),
     path("buyers/", buyers.BuyerListApi.as_view(), name="api_buyers"),
     path("buyers/<int:buyer_id>/", buyers.BuyerDetailApi.as_view(), name="api_buyer"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),

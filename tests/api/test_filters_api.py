@@ -103,6 +103,9 @@ def test_buyers_filter_by_platform_user_id(seller_a: Seller) -> None:
         ("/api/v1/orders/?created_after=yesterday", "created_after"),
         ("/api/v1/orders/?buyer=psid%00ana", "buyer"),
         ("/api/v1/buyers/?platform=tiktok", "platform"),
+        ("/api/v1/comments/?needs_review=perhaps", "needs_review"),
+        ("/api/v1/comments/?intent=purchase&intent=gossip", "intent"),
+        ("/api/v1/comments/?received_before=2026-13-01T00:00:00Z", "received_before"),
     ],
 )
 def test_a_filter_value_it_cannot_read_is_a_400_problem_naming_the_parameter(
@@ -142,3 +145,5 @@ def test_the_schema_lists_every_filter_with_its_type(seller_a: Seller) -> None:
     assert parameters("/api/v1/products/")["active"]["type"] == "boolean"
     assert {"status", "platform"} <= set(parameters("/api/v1/lives/"))
     assert {"platform", "platform_user_id"} <= set(parameters("/api/v1/buyers/"))
+    comments = parameters("/api/v1/comments/")
+    assert {"live", "intent", "needs_review", "kind", "author", "received_after", "received_before"} <= set(comments)

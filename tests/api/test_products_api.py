@@ -138,6 +138,8 @@ def test_the_schema_is_openapi_3_with_every_operation_and_the_docs_page_works_of
     assert set(document["paths"]) == {
         "/api/v1/buyers/",
         "/api/v1/buyers/{buyer_id}/",
+        "/api/v1/comments/",
+        "/api/v1/comments/{comment_id}/",
         "/api/v1/orders/",
         "/api/v1/orders/{order_id}/",
         "/api/v1/orders/{order_id}/cancel/",
