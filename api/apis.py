@@ -24,7 +24,7 @@ from api.problems import problem_details
 from api.throttles import ApiCallerRateThrottle
 from inventory.models import Product, Variant
 from inventory.selectors import product_get_by_code
-from inventory.services import StockError, stock_adjust
+from inventory.services import STOCK_MAX, StockError, stock_adjust
 
 
 class VariantOutput(serializers.ModelSerializer[Variant]):
@@ -96,7 +96,9 @@ class StockAdjustApi(ApiV1):
     """Add (positive) or remove (negative) units on hand of one variant, with the reason kept in its movement."""
 
     class StockAdjustmentInput(serializers.Serializer[Any]):
-        on_hand_delta = serializers.IntegerField(help_text="Units to add (positive) or remove (negative); not 0.")
+        on_hand_delta = serializers.IntegerField(
+            min_value=-STOCK_MAX, max_value=STOCK_MAX, help_text="Units to add (positive) or remove (negative); not 0."
+        )
         reason = serializers.CharField(max_length=200, help_text="Why, kept in the stock movement.")
 
     @extend_schema(
