@@ -120,7 +120,7 @@ def test_removing_more_than_is_free_is_a_clear_400_and_changes_nothing(seller_a:
     problem = response.json()
     assert response["Content-Type"] == "application/problem+json"
     assert (problem["type"], problem["title"], problem["status"]) == ("about:blank", "Bad Request", 400)
-    assert "Cannot remove 5" in problem["errors"]["on_hand_delta"]
+    assert "Cannot remove 5" in problem["errors"]["on_hand_delta"][0]
     with schema_context(seller_a.schema_name):
         assert Variant.objects.get(pk=variant.pk).stock_on_hand == 2
 
