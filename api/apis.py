@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView
@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from api.authentication import ApiKeyAuthentication, StaffSessionAuthentication, actor_of
 from api.filters import BIGINT_MAX, ProductFilter
-from api.idempotency import idempotent
+from api.idempotency import IDEMPOTENCY_KEY_HEADER, idempotent
 from api.permissions import ApiScope
 from api.problems import problem_details
 from api.throttles import ApiCallerRateThrottle
@@ -83,13 +83,18 @@ class ProductListApi(ApiV1, ListAPIView[Product]):
     queryset = Product.objects.prefetch_related("variants").order_by("id")
 
 
+def product_or_404(code: str) -> Product:
+    """The product with this live code (any case). A code PostgreSQL cannot hold (a NUL) names no product."""
+    product = None if "\x00" in code else product_get_by_code(code=code)
+    if product is None:
+        raise NotFound(f"No product with code {code!r}.")
+    return product
+
+
 class ProductDetailApi(ApiV1):
     @extend_schema(responses=ProductOutput)
     def get(self, request: Request, code: str) -> Response:
-        product = product_get_by_code(code=code)
-        if product is None:
-            raise NotFound(f"No product with code {code!r}.")
-        return Response(ProductOutput(product).data)
+        return Response(ProductOutput(product_or_404(code)).data)
 
 
 class StockAdjustApi(ApiV1):
@@ -104,14 +109,7 @@ class StockAdjustApi(ApiV1):
     @extend_schema(
         request=StockAdjustmentInput,
         responses=VariantOutput,
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                str,
-                OpenApiParameter.HEADER,
-                description="Retry-safe: the same key and body again returns the first answer and changes nothing.",
-            )
-        ],
+        parameters=[IDEMPOTENCY_KEY_HEADER],
     )
     @idempotent
     def post(self, request: Request, variant_id: int) -> Response:

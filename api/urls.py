@@ -8,11 +8,13 @@ from csp.decorators import csp_replace
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api import apis, buyers, comments, lives, orders
+from api import apis, buyers, comments, lives, orders, variants
 
 urlpatterns = [
     path("products/", apis.ProductListApi.as_view(), name="api_products"),
     path("products/<str:code>/", apis.ProductDetailApi.as_view(), name="api_product"),
+    path("products/<str:code>/variants/", variants.ProductVariantsApi.as_view(), name="api_product_variants"),
+    path("variants/<int:variant_id>/", variants.VariantDetailApi.as_view(), name="api_variant"),
     path("variants/<int:variant_id>/stock-adjustments/", apis.StockAdjustApi.as_view(), name="api_stock_adjust"),
     path("lives/", lives.LiveListApi.as_view(), name="api_lives"),
     path("lives/<int:live_id>/", lives.LiveDetailApi.as_view(), name="api_live"),

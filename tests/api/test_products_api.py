@@ -151,6 +151,8 @@ def test_the_schema_is_openapi_3_with_every_operation_and_the_docs_page_works_of
         "/api/v1/lives/{live_id}/featured-product/",
         "/api/v1/products/",
         "/api/v1/products/{code}/",
+        "/api/v1/products/{code}/variants/",
+        "/api/v1/variants/{variant_id}/",
         "/api/v1/variants/{variant_id}/stock-adjustments/",
     }
     assert docs.status_code == 200
