@@ -24,6 +24,12 @@ class ApiClient:
     is_authenticated: bool = True
 
 
+def actor_of(request: Request) -> str:
+    """Who made a change, as stock movements and order events record it: api:<key name>, or the staff e-mail."""
+    user = request.user
+    return f"api:{user.name}" if isinstance(user, ApiClient) else str(getattr(user, "email", "") or user)
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 

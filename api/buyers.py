@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.apis import ApiV1, ByIdCursor
+from api.filters import BuyerFilter
 from payments.models import Buyer
 
 
@@ -28,18 +27,13 @@ def _buyers() -> QuerySet[Buyer]:
     return Buyer.objects.annotate(order_count=Count("orders")).order_by("id")
 
 
-@extend_schema(parameters=[OpenApiParameter("platform", OpenApiTypes.STR, enum=["facebook", "instagram"])])
 class BuyerListApi(ApiV1, ListAPIView[Buyer]):
     serializer_class = BuyerOutput
     pagination_class = ByIdCursor
+    filterset_class = BuyerFilter
 
     def get_queryset(self) -> QuerySet[Buyer]:
-        platform = self.request.query_params.get("platform")
-        if platform is None:
-            return _buyers()
-        if platform not in ("facebook", "instagram"):
-            raise ValidationError({"platform": "Use facebook or instagram."})
-        return _buyers().filter(platform=platform)
+        return _buyers()
 
 
 class BuyerDetailApi(ApiV1):

@@ -11,6 +11,7 @@ from functools import wraps
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +21,14 @@ from api.models import IdempotentRequest
 from api.problems import IdempotencyKeyReused
 
 Handler = Callable[..., Response]
+
+# The header in the schema of every idempotent POST.
+IDEMPOTENCY_KEY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Retry-safe: the same key and body again returns the first answer and changes nothing.",
+)
 
 
 def _caller(request: Request) -> str:

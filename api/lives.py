@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -15,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.apis import ApiV1, ByIdCursor
+from api.filters import LiveFilter
 from dashboard import control
 from inventory.selectors import product_get_by_code
 from livestreams.models import LiveSession
@@ -44,19 +44,12 @@ class LiveOutput(serializers.ModelSerializer[LiveSession]):
 
 
 class LiveListApi(ApiV1, ListAPIView[LiveSession]):
-    """Lives, oldest first; `?status=scheduled|live|ended`."""
+    """Lives, oldest first."""
 
     serializer_class = LiveOutput
     pagination_class = ByIdCursor
-
-    def get_queryset(self) -> QuerySet[LiveSession]:
-        lives = LiveSession.objects.select_related("featured_product").order_by("id")
-        status = self.request.query_params.get("status")
-        if status is not None:
-            if status not in LiveSession.Status.values:
-                raise ValidationError({"status": f"Use one of {', '.join(LiveSession.Status.values)}."})
-            lives = lives.filter(status=status)
-        return lives
+    filterset_class = LiveFilter
+    queryset = LiveSession.objects.select_related("featured_product").order_by("id")
 
 
 def _live(live_id: int) -> LiveSession:

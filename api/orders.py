@@ -5,15 +5,12 @@ services the dashboard's order page uses."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
@@ -21,7 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.apis import ApiV1, ByIdCursor
-from api.authentication import ApiClient
+from api.authentication import actor_of
+from api.filters import OrderFilter
 from dashboard import control
 from payments.models import Order
 from payments.selectors import cart_of_order
@@ -49,53 +47,11 @@ class OrderOutput(serializers.ModelSerializer[Order]):
         ]
 
 
-def _actor(request: Request) -> str:
-    user = request.user
-    return f"api:{user.name}" if isinstance(user, ApiClient) else str(getattr(user, "email", "") or user)
-
-
-def _instant(request: Request, name: str) -> datetime | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    value = parse_datetime(raw)
-    if value is None:
-        raise ValidationError({name: "Use an ISO 8601 date and time, e.g. 2026-12-01T18:00:00Z."})
-    return value if timezone.is_aware(value) else timezone.make_aware(value, timezone.get_current_timezone())
-
-
-FILTERS = [
-    OpenApiParameter("live", OpenApiTypes.INT, description="Orders of this live."),
-    OpenApiParameter("status", OpenApiTypes.STR, enum=Order.Status.values),
-    OpenApiParameter("buyer", OpenApiTypes.STR, description="The buyer's platform user id."),
-    OpenApiParameter("created_after", OpenApiTypes.DATETIME),
-    OpenApiParameter("created_before", OpenApiTypes.DATETIME),
-]
-
-
-@extend_schema(parameters=FILTERS)
 class OrderListApi(ApiV1, ListAPIView[Order]):
     serializer_class = OrderOutput
     pagination_class = ByIdCursor
-
-    def get_queryset(self) -> QuerySet[Order]:
-        params = self.request.query_params
-        orders = Order.objects.select_related("buyer").order_by("id")
-        if "live" in params:
-            if not params["live"].isdigit():
-                raise ValidationError({"live": "A live id (a number)."})
-            orders = orders.filter(live_session_id=int(params["live"]))
-        if "status" in params:
-            if params["status"] not in Order.Status.values:
-                raise ValidationError({"status": f"Use one of {', '.join(Order.Status.values)}."})
-            orders = orders.filter(status=params["status"])
-        if "buyer" in params:
-            orders = orders.filter(buyer__platform_user_id=params["buyer"])
-        if (after := _instant(self.request, "created_after")) is not None:
-            orders = orders.filter(created_at__gte=after)
-        if (before := _instant(self.request, "created_before")) is not None:
-            orders = orders.filter(created_at__lt=before)
-        return orders
+    filterset_class = OrderFilter
+    queryset = Order.objects.select_related("buyer").order_by("id")
 
 
 def _detail(order_id: int) -> dict[str, Any]:
@@ -123,7 +79,7 @@ class OrderCancelApi(ApiV1):
     def post(self, request: Request, order_id: int) -> Response:
         get_object_or_404(Order, pk=order_id)
         try:
-            control.order_cancel(order_id=order_id, actor=_actor(request))
+            control.order_cancel(order_id=order_id, actor=actor_of(request))
         except control.ControlError as exc:
             raise ValidationError({"detail": str(exc)}) from exc
         return Response(_detail(order_id))
@@ -136,7 +92,7 @@ class OrderMarkPaidApi(ApiV1):
     def post(self, request: Request, order_id: int) -> Response:
         get_object_or_404(Order, pk=order_id)
         try:
-            outcome = order_mark_paid_in_cash(order_id=order_id, actor=_actor(request), now=timezone.now())
+            outcome = order_mark_paid_in_cash(order_id=order_id, actor=actor_of(request), now=timezone.now())
         except CheckoutError as exc:
             raise ValidationError({"detail": f"Nothing payable: {exc}"}) from exc
         if outcome.status == "refund_needed":

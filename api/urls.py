@@ -8,11 +8,13 @@ from csp.decorators import csp_replace
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api import apis, buyers, lives, orders, webhook_endpoints
+from api import apis, buyers, comments, lives, orders, variants, webhook_endpoints
 
 urlpatterns = [
     path("products/", apis.ProductListApi.as_view(), name="api_products"),
     path("products/<str:code>/", apis.ProductDetailApi.as_view(), name="api_product"),
+    path("products/<str:code>/variants/", variants.ProductVariantsApi.as_view(), name="api_product_variants"),
+    path("variants/<int:variant_id>/", variants.VariantDetailApi.as_view(), name="api_variant"),
     path("variants/<int:variant_id>/stock-adjustments/", apis.StockAdjustApi.as_view(), name="api_stock_adjust"),
     path("lives/", lives.LiveListApi.as_view(), name="api_lives"),
     path("lives/<int:live_id>/", lives.LiveDetailApi.as_view(), name="api_live"),
@@ -23,6 +25,8 @@ urlpatterns = [
     path("orders/<int:order_id>/", orders.OrderDetailApi.as_view(), name="api_order"),
     path("orders/<int:order_id>/cancel/", orders.OrderCancelApi.as_view(), name="api_order_cancel"),
     path("orders/<int:order_id>/mark-paid/", orders.OrderMarkPaidApi.as_view(), name="api_order_mark_paid"),
+    path("comments/", comments.CommentListApi.as_view(), name="api_comments"),
+    path("comments/<int:comment_id>/", comments.CommentDetailApi.as_view(), name="api_comment"),
     path("buyers/", buyers.BuyerListApi.as_view(), name="api_buyers"),
     path("buyers/<int:buyer_id>/", buyers.BuyerDetailApi.as_view(), name="api_buyer"),
     path("webhook-endpoints/", webhook_endpoints.EndpointListApi.as_view(), name="api_hook_endpoints"),

@@ -10,8 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Lower
+from django.db.models import BigIntegerField, F, Value
+from django.db.models.functions import Cast, Lower
 from django.utils.translation import gettext as _
 
 from inventory.catalog_csv import CatalogFileError, CatalogRow
@@ -25,6 +25,7 @@ PRODUCT_CODE_MAX_LENGTH = 32
 PRODUCT_DESCRIPTION_MAX_LENGTH = 2000
 PRODUCT_IMAGE_URL_MAX_LENGTH = 200  # Product.image_url is a URLField of Django's default length
 UNIQUE_VIOLATION = "23505"
+STOCK_MAX = 2**31 - 1  # Variant.stock_on_hand and reserved are PostgreSQL integers
 # What product_details_update sets; the rest of a product (name, price, currency, variants) is catalog_import's.
 PRODUCT_DETAIL_FIELDS = ("code", "description", "image_url", "active")
 
@@ -125,17 +126,31 @@ def _lock_products_of(rows: list[CatalogRow]) -> tuple[dict[str, Product], dict[
 
 
 def stock_adjust(*, variant_id: int, on_hand_delta: int, actor: str, note: str = "") -> Variant:
-    """Add (or remove, if negative) units on hand. Refuses to go below what is reserved."""
+    """Add (or remove, if negative) units on hand. Refuses to go below what is reserved, or above STOCK_MAX
+    (the column is a PostgreSQL integer: the guard is compared in bigint, so no value overflows it)."""
     if on_hand_delta == 0:
         raise StockError("A stock adjustment must change the stock.")
+    if abs(on_hand_delta) > STOCK_MAX:
+        raise StockError(f"A stock adjustment changes at most {STOCK_MAX} units.")
     with transaction.atomic():
-        updated = Variant.objects.filter(pk=variant_id, stock_on_hand__gte=F("reserved") - on_hand_delta).update(
-            stock_on_hand=F("stock_on_hand") + on_hand_delta
+        updated = (
+            Variant.objects.alias(reserved_big=Cast("reserved", BigIntegerField()))
+            .filter(
+                pk=variant_id,
+                stock_on_hand__gte=F("reserved_big") - on_hand_delta,
+                stock_on_hand__lte=STOCK_MAX - on_hand_delta,
+            )
+            .update(stock_on_hand=F("stock_on_hand") + on_hand_delta)
         )
         if updated != 1:
             variant = Variant.objects.filter(pk=variant_id).first()
             if variant is None:
                 raise StockError(f"Variant {variant_id} does not exist.")
+            if on_hand_delta > 0:
+                raise StockError(
+                    f"Cannot add {on_hand_delta} unit(s) of {variant}: {variant.stock_on_hand} on hand, "
+                    f"and a variant holds at most {STOCK_MAX}."
+                )
             raise StockError(
                 f"Cannot remove {-on_hand_delta} unit(s) of {variant}: {variant.stock_on_hand} on hand, "
                 f"{variant.reserved} reserved for buyers."

@@ -42,6 +42,7 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",  # the public API's list filters (api.filters)
     "channels",
     "axes",
     "csp",
@@ -295,6 +296,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Lists filter with their view's `filterset_class` (api.filters); a value it cannot read is a 400.
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
 }
 # Requests each API key (or staff session) may make to /api/v1/ per period; over it the API answers 429.
 API_RATE_PER_KEY = env_str("API_RATE_PER_KEY", "600/min")

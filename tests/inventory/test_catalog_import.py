@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 from core.money import parse_amount
 from inventory.catalog_csv import CatalogFileError, parse_catalog_csv
 from inventory.models import Product, StockMovement, Variant
-from inventory.services import StockError, catalog_import, stock_adjust
+from inventory.services import STOCK_MAX, StockError, catalog_import, stock_adjust
 from tenants.models import Seller
 from tests.factories import make_product
 
@@ -118,6 +118,21 @@ def test_stock_adjustment_is_recorded_and_cannot_go_below_reserved(in_seller_a: 
     assert (variant.stock_on_hand, variant.reserved) == (3, 3)
     movement = StockMovement.objects.get(reason="adjustment")
     assert (movement.on_hand_delta, movement.actor, movement.note) == (-2, "owner@a", "damaged")
+
+
+def test_a_stock_adjustment_beyond_what_a_variant_holds_is_refused_not_a_database_error(in_seller_a: Seller) -> None:
+    variant = make_product(code="A12", variants={"M": 2}).variants.get()
+    Variant.objects.filter(pk=variant.pk).update(reserved=1)
+
+    with pytest.raises(StockError, match="holds at most"):
+        stock_adjust(variant_id=variant.pk, on_hand_delta=STOCK_MAX - 1, actor="owner@a")
+    with pytest.raises(StockError, match="at most"):
+        stock_adjust(variant_id=variant.pk, on_hand_delta=-(STOCK_MAX + 1), actor="owner@a")
+    with pytest.raises(StockError, match="Cannot remove 2147483647"):
+        stock_adjust(variant_id=variant.pk, on_hand_delta=-STOCK_MAX, actor="owner@a")
+    stock_adjust(variant_id=variant.pk, on_hand_delta=STOCK_MAX - 2, actor="owner@a", note="count")
+
+    assert Variant.objects.get(pk=variant.pk).stock_on_hand == STOCK_MAX
 
 
 def test_a_semicolon_file_with_decimal_commas_as_excel_writes_it_in_spanish_is_read() -> None:
