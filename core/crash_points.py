@@ -5,6 +5,9 @@ config.settings.test only: other settings never enable a crash point). When the 
 point with `after` items or more in total (stream entries, messages), it writes the total to the ready file
 and blocks the calling thread for good; the test waits for the file, then kills the process exactly there.
 
+With `CRASH_RESUME_FILE=<path>` as well, the process only pauses there: it goes on once the test creates that
+file (a consumer stalled past its lease, then waking up: the test decides when).
+
 The points sit where a crash hurts most, e.g. `claims.before_ack`: the batch's transaction has committed but
 its stream entries are not acknowledged yet, so they will be delivered again.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from functools import lru_cache
 
 from django.conf import settings
@@ -46,4 +50,10 @@ def crash_point(name: str, *, items: int = 1) -> None:
     with open(partial, "w") as ready:  # renamed into place: the test never reads a half-written file
         ready.write(str(total))
     os.replace(partial, armed[2])
-    threading.Event().wait()  # until the test's SIGKILL
+    resume = getattr(settings, "CRASH_RESUME_FILE", "")
+    if not resume:
+        threading.Event().wait()  # until the test's SIGKILL
+    while not os.path.exists(resume):  # paused until the test says go on
+        time.sleep(0.02)
+    with _lock:
+        _passed[name] = -(10**9)  # pause once

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.module_loading import import_string
 
 from core.streams.consumer import BatchHandler, Handler, Stage
+from tenants.fencing import SHARD_FENCES
 from tenants.selectors import seller_schema_active
 
 # claims: what ingest queued → stored comments, decisions, reservations; payments: decisions → the buyer's
@@ -33,6 +34,7 @@ def get_stage(name: str) -> Stage:
         handler=handler,
         batch_handler=import_string(batch) if batch else _each_in_turn(handler),
         may_run=seller_schema_active,
+        fence=SHARD_FENCES,
     )
 
 

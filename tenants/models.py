@@ -223,3 +223,19 @@ class InboxDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} delivery {self.pk} ({'relayed' if self.relayed_at else 'pending'})"
+
+
+class ShardFence(models.Model):
+    """The fencing token of the consumer that owns a stage's shard (core.streams.consumer): a consumer's batch
+    commits only while its token is the shard's current one, so one that lost its lease (paused, slow) cannot
+    commit after the next owner started."""
+
+    stage = models.CharField(max_length=32)
+    shard = models.PositiveSmallIntegerField()
+    token = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["stage", "shard"], name="shard_fence_one_per_shard")]
+
+    def __str__(self) -> str:
+        return f"{self.stage}/{self.shard}: {self.token}"

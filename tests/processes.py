@@ -97,9 +97,15 @@ class CrashPoint:
     `env` goes into the victim's environment; `wait(process)` returns, once the victim reached the point and
     blocked there, how many items (stream entries…) it had passed; the test then kills it."""
 
-    def __init__(self, point: str, *, after: int = 1) -> None:
-        self.ready_file = Path(tempfile.mkdtemp(prefix="lss-crash-")) / "ready"
+    def __init__(self, point: str, *, after: int = 1, pause: bool = False) -> None:
+        folder = Path(tempfile.mkdtemp(prefix="lss-crash-"))
+        self.ready_file, self.resume_file = folder / "ready", folder / "resume"
         self.env = {"CRASH_POINT": f"{point}:{after}", "CRASH_READY_FILE": str(self.ready_file)}
+        if pause:  # the victim waits at the point until resume(), instead of for its SIGKILL
+            self.env["CRASH_RESUME_FILE"] = str(self.resume_file)
+
+    def resume(self) -> None:
+        self.resume_file.touch()
 
     def wait(self, victim: ManageProcess, *, timeout: float = 60.0) -> int:
         def reached() -> bool:

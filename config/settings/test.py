@@ -28,3 +28,4 @@ META_VERIFY_TOKEN = "test-verify-token"
 # Crash tests stop a subprocess at a named point (core.crash_points); only these settings read them.
 CRASH_POINT = env_str("CRASH_POINT", "")
 CRASH_READY_FILE = env_str("CRASH_READY_FILE", "")
+CRASH_RESUME_FILE = env_str("CRASH_RESUME_FILE", "")
