@@ -83,25 +83,28 @@ def api_schema(seller_a: Seller, in_process_api: InProcessApi) -> OpenApiSchema:
     return schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", in_process_api.app, base_url=BASE_URL)
 
 
-def seeded(seller: Seller) -> dict[str, Any]:
+def seeded(seller: Seller) -> dict[str | tuple[str, str], Any]:
     """A catalog (A12 in M and L, B7 with one unlabelled variant), a live on air with claims that reserved, waited
-    in line and asked, a scheduled live: each path parameter's real value."""
+    in line and asked, a scheduled live: each path parameter's real value, by name, and by (operation, name)
+    where an operation needs a row of its own (the scheduled live to start, another cart to pay)."""
     with schema_context(seller.schema_name):
         a12 = make_product(code="A12", variants={"M": 1, "L": 3})
         make_product(code="B7", name="Falda plisada", variants={"": 2})
         live = make_live()
-        LiveSession.objects.create(platform="facebook", page_external_id="9001", title="Mañana")
-        reserved, decision = claim(live, external_id="c1", buyer="psid-ana", code="A12", variant="M")
+        scheduled = LiveSession.objects.create(platform="facebook", page_external_id="9001", title="Mañana")
+        reserved, ana = claim(live, external_id="c1", buyer="psid-ana", code="A12", variant="M")
         claim(live, external_id="c2", buyer="psid-bea", code="A12", variant="M")  # waits in line
-        claim(live, external_id="c3", buyer="psid-caro", code="A12", variant="L", qty=2)
+        _, caro = claim(live, external_id="c3", buyer="psid-caro", code="A12", variant="L", qty=2)
         make_comment(live=live, external_id="c4", author="psid-dani", text="¿precio?")
         return {
             "code": "A12",
             "variant_id": a12.variants.get(label="M").pk,
             "live_id": live.pk,
-            "order_id": decision.order_id,
+            "order_id": ana.order_id,
             "buyer_id": Buyer.objects.get(platform_user_id="psid-ana").pk,
             "comment_id": reserved.pk,
+            ("POST /api/v1/lives/{live_id}/start/", "live_id"): scheduled.pk,
+            ("POST /api/v1/orders/{order_id}/mark-paid/", "order_id"): caro.order_id,
         }
 
 
@@ -137,7 +140,7 @@ def test_every_operation_documents_its_problems_as_problem_json(api_schema: Open
 
 
 def fuzz(
-    operation: APIOperation, api: InProcessApi, *, headers: dict[str, str], mode: GenerationMode, **fixed: Any
+    operation: APIOperation, api: InProcessApi, *, auth: dict[str, str], mode: GenerationMode, **fixed: Any
 ) -> str:
     """EXAMPLES generated cases of one operation, each called and checked; the smallest failing case, described
     (with the server's traceback when it raised), or "" when every case passed."""
@@ -152,7 +155,7 @@ def fuzz(
     @given(case=operation.as_strategy(generation_mode=mode, **fixed))
     def run(case: Case) -> None:
         api.tracebacks.clear()
-        response = case.call(base_url=BASE_URL, headers=headers)
+        response = case.call(base_url=BASE_URL, headers=auth)
         try:
             case.validate_response(response, checks=CHECKS)
         except (Exception, BaseExceptionGroup) as exc:  # schemathesis reports its failures as a group
@@ -169,18 +172,22 @@ def test_every_operation_answers_as_its_schema_says(
     seller_a: Seller, api_schema: OpenApiSchema, in_process_api: InProcessApi
 ) -> None:
     ids = seeded(seller_a)
-    headers = {"Authorization": f"Bearer {api_key(seller_a, scope='write')}"}
+    auth = {"Authorization": f"Bearer {api_key(seller_a, scope='write')}"}
     operations = operations_of(api_schema)
     failures = []
     for operation in operations:
-        real_ids = {p.name: ids[p.name] for p in operation.path_parameters}
+        real_ids = {p.name: ids.get((operation.label, p.name), ids[p.name]) for p in operation.path_parameters}
         runs: list[dict[str, Any]] = [{"mode": GenerationMode.POSITIVE}, {"mode": GenerationMode.NEGATIVE}]
         if real_ids:  # the seeded rows themselves, with generated bodies and queries (valid, and invalid bodies)
-            runs.append({"mode": GenerationMode.POSITIVE, "path_parameters": real_ids})
+            real = {"mode": GenerationMode.POSITIVE, "path_parameters": real_ids}
+            if any(p.name == "Idempotency-Key" for p in operation.headers):
+                # First, while the row is as seeded: the first answer is stored, the next ones replay or are a 422.
+                runs.append({**real, "headers": {"Idempotency-Key": f"fuzz {operation.label}"}})
+            runs.append(real)
             if any(True for _ in operation.body):
-                runs.append({"mode": GenerationMode.NEGATIVE, "path_parameters": real_ids})
+                runs.append({**real, "mode": GenerationMode.NEGATIVE})
         for run in runs:
-            failures.append(fuzz(operation, in_process_api, headers=headers, **run))
+            failures.append(fuzz(operation, in_process_api, auth=auth, **run))
 
     assert not any(failures), "\n\n".join(failure for failure in failures if failure)
     assert len(operations) == 19
