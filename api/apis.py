@@ -1,5 +1,6 @@
 """The public API v1 on a seller's host: one view per operation, thin (parse, call a selector or service,
-render). Errors are DRF's JSON ({"detail": …}); lists are cursor-paginated."""
+render). Errors are RFC 9457 problem details (api.problems); lists are cursor-paginated and filtered
+(api.filters)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from api.filters import BIGINT_MAX, ProductFilter
 from api.idempotency import IDEMPOTENCY_KEY_HEADER, idempotent
 from api.permissions import ApiScope
 from api.problems import problem_details
+from api.schema import ApiSchema
 from api.throttles import ApiCallerRateThrottle
 from inventory.models import Product, Variant
 from inventory.selectors import product_get_by_code
@@ -52,6 +54,7 @@ class ApiV1(APIView):
     authentication_classes = [ApiKeyAuthentication, StaffSessionAuthentication]
     permission_classes = [ApiScope]
     throttle_classes = [ApiCallerRateThrottle]
+    schema = ApiSchema()  # documents the problems each operation can answer
 
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
         return problem_details

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -53,7 +54,8 @@ def idempotent(handler: Handler) -> Handler:
         if len(key) > 255:
             raise ValidationError({"Idempotency-Key": "At most 255 characters."})
         caller = _caller(request)
-        body = json.dumps(request.data, sort_keys=True, default=str)
+        # An empty body is no body, whatever its Content-Type says (a POST with none of its own).
+        body = json.dumps(request.data, sort_keys=True, default=str) if request.body else ""
         fingerprint = hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
         record = IdempotentRequest.objects.filter(caller=caller, idempotency_key=key).first()
         if record is not None:
@@ -66,7 +68,8 @@ def idempotent(handler: Handler) -> Handler:
                     idempotency_key=key,
                     request_fingerprint=fingerprint,
                     status_code=response.status_code,
-                    response_body=response.data,
+                    # As the client reads it (dates as ISO strings): what a replay answers is the same JSON.
+                    response_body=json.loads(JSONRenderer().render(response.data)),
                 )
         except IntegrityError:
             # The same key committed meanwhile by a concurrent request: its change stands, ours was rolled back.

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from api.apis import ApiV1, ByIdCursor
 from api.filters import LiveFilter
+from api.idempotency import IDEMPOTENCY_KEY_HEADER, idempotent
 from dashboard import control
 from inventory.selectors import product_get_by_code
 from livestreams.models import LiveSession
@@ -65,7 +66,8 @@ class LiveDetailApi(ApiV1):
 class LiveStartApi(ApiV1):
     """Put a scheduled live on air (the page's other live, if any, ends). Starting an ended live is a 400."""
 
-    @extend_schema(request=None, responses=LiveOutput)
+    @extend_schema(request=None, responses=LiveOutput, parameters=[IDEMPOTENCY_KEY_HEADER])
+    @idempotent
     def post(self, request: Request, live_id: int) -> Response:
         try:
             control.live_session_go_live(live_id=_live(live_id).pk)
@@ -75,7 +77,8 @@ class LiveStartApi(ApiV1):
 
 
 class LiveEndApi(ApiV1):
-    @extend_schema(request=None, responses=LiveOutput)
+    @extend_schema(request=None, responses=LiveOutput, parameters=[IDEMPOTENCY_KEY_HEADER])
+    @idempotent
     def post(self, request: Request, live_id: int) -> Response:
         control.live_session_stop(live_id=_live(live_id).pk)
         return Response(LiveOutput(_live(live_id)).data)
@@ -87,7 +90,8 @@ class LiveFeaturedApi(ApiV1):
     class FeaturedProductInput(serializers.Serializer[Any]):
         product_code = serializers.CharField(allow_null=True, max_length=32)
 
-    @extend_schema(request=FeaturedProductInput, responses=LiveOutput)
+    @extend_schema(request=FeaturedProductInput, responses=LiveOutput, parameters=[IDEMPOTENCY_KEY_HEADER])
+    @idempotent
     def post(self, request: Request, live_id: int) -> Response:
         data = self.FeaturedProductInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from api.apis import ApiV1, ByIdCursor
 from api.authentication import actor_of
 from api.filters import OrderFilter
+from api.idempotency import IDEMPOTENCY_KEY_HEADER, idempotent
 from dashboard import control
 from payments.models import Order
 from payments.selectors import cart_of_order
@@ -75,7 +76,8 @@ class OrderDetailApi(ApiV1):
 class OrderCancelApi(ApiV1):
     """Cancel an order: its reserved units and waitlist places are released (the buyer is told)."""
 
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT, parameters=[IDEMPOTENCY_KEY_HEADER])
+    @idempotent
     def post(self, request: Request, order_id: int) -> Response:
         get_object_or_404(Order, pk=order_id)
         try:
@@ -88,7 +90,8 @@ class OrderCancelApi(ApiV1):
 class OrderMarkPaidApi(ApiV1):
     """Record that the buyer paid in person (cash): what the cart holds is sold, the order is paid."""
 
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT, parameters=[IDEMPOTENCY_KEY_HEADER])
+    @idempotent
     def post(self, request: Request, order_id: int) -> Response:
         get_object_or_404(Order, pk=order_id)
         try:

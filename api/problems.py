@@ -6,6 +6,8 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
@@ -81,3 +83,16 @@ def _messages(value: Any) -> list[str]:
     if isinstance(value, dict):
         return [f"{key}: {message}" for key, item in value.items() for message in _messages(item)]
     return [str(value)]
+
+
+@csrf_exempt  # it changes nothing: a POST to no operation is a 404, like the API's views (never a CSRF 403)
+def no_such_operation(request: HttpRequest, path: str) -> JsonResponse:
+    """The 404 of an /api/v1/ address no operation answers (an id that is not a number, a typo): a problem like
+    every other API error, not the dashboard's HTML page."""
+    problem = {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "No API operation at this address: see /api/v1/docs/.",
+    }
+    return JsonResponse(problem, status=404, content_type=PROBLEM_JSON)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_replace
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from api import apis, buyers, comments, lives, orders, variants, webhook_endpoints
+from api.problems import no_such_operation
 
 urlpatterns = [
     path("products/", apis.ProductListApi.as_view(), name="api_products"),
@@ -45,4 +46,6 @@ urlpatterns = [
         csp_replace({"style-src": [SELF, UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="api_schema")),
         name="api_docs",
     ),
+    # Last: any other address under /api/v1/ is a 404 problem (application/problem+json), not an HTML page.
+    re_path(r"^(?P<path>.*/)$", no_such_operation),  # ends in /: a missing slash still redirects first
 ]

@@ -115,3 +115,20 @@ def test_buyers_are_listed_with_their_order_counts_and_only_this_sellers(seller_
     assert client.get("/api/v1/buyers/?platform=tiktok").status_code == 400
     other = api_client(seller_b, scope="read", host="seller-b.localhost")
     assert other.get("/api/v1/buyers/").json()["results"] == []
+
+
+def test_a_cancel_replayed_with_its_idempotency_key_returns_the_first_answer(seller_a: Seller) -> None:
+    """The detail holds dates (the trail's): the stored answer is the JSON the first request got."""
+    _, ana, _ = two_orders(seller_a)
+    client = api_client(seller_a, scope="write")
+
+    path = f"/api/v1/orders/{ana}/cancel/"
+
+    first = client.post(path, content_type="application/json", HTTP_IDEMPOTENCY_KEY="cancel-ana")  # no body
+    again = client.post(path, content_type="application/json", HTTP_IDEMPOTENCY_KEY="cancel-ana")
+    without_key = client.post(path)
+
+    assert first.status_code == 200, first.content
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json() and first.json()["status"] == "cancelled"
+    assert without_key.status_code == 400  # a second cancel, not a replay

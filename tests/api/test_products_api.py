@@ -222,3 +222,19 @@ def test_the_schema_generates_without_a_warning(tmp_path: Path) -> None:
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
 
     assert "/api/v1/orders/{order_id}/mark-paid/" in (tmp_path / "schema.yaml").read_text()
+
+
+def test_an_address_no_operation_answers_is_a_404_problem_and_a_missing_slash_still_redirects(
+    seller_a: Seller,
+) -> None:
+    client = api(HOST_A, key_of(seller_a, scope="write"))
+
+    not_a_number = client.get("/api/v1/lives/first/")
+    posted = client.post("/api/v1/orders/-1/cancel/")  # no operation: a 404, not a CSRF refusal
+    no_slash = client.get("/api/v1/products")
+
+    for response in (not_a_number, posted):
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/problem+json"
+        assert response.json()["detail"] == "No API operation at this address: see /api/v1/docs/."
+    assert (no_slash.status_code, no_slash["Location"]) == (301, "/api/v1/products/")
