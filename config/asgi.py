@@ -3,6 +3,7 @@ through Django, websockets through Channels."""
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -30,6 +31,10 @@ async def http_app(scope: Any, receive: Any, send: Any) -> None:
     else:
         await django_asgi_app(scope, receive, send)
 
+
+# Everything loaded so far lives as long as the worker: out of the collector's sight, a full collection walks only
+# what requests made (a pause of tens of milliseconds otherwise, seen as the webhook's p99).
+gc.freeze()
 
 application = ProtocolTypeRouter(
     {

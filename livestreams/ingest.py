@@ -11,13 +11,11 @@ executed by the webhook on the async Redis client, or by the inbox relay on the 
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import logging
 import re
 import time
-import weakref
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -29,6 +27,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from core.grouped import Grouped, per_loop
 from core.streams import keys
 from core.streams.connection import RedisClient, get_async_redis, get_redis
 from core.streams.events import IngestEvent
@@ -132,68 +131,40 @@ async def meta_delivery_accept(*, body: bytes, payload: object) -> IngestReport:
         if not report.queued:  # nothing new (Meta's retry of a delivery we kept, or nothing for a seller)
             return report
         try:  # the record of what we accepted, before the 200: Redis may lose it (FLUSHALL, a restart)
-            await _write_ahead().keep(body, queued=True)
+            await _write_ahead().call((body, True))
         except DatabaseError as exc:
             logger.error("ingest: queued to redis but not recorded in postgresql: %s", exc)
         return report
     try:
-        await _write_ahead().keep(body, queued=False)
+        await _write_ahead().call((body, False))
     except DatabaseError as exc:
         logger.error("ingest: neither redis nor postgresql can take a delivery: %s", exc)
         raise IngestUnavailable from exc
     return IngestReport(inboxed=True)
 
 
-class WriteAhead:
-    """Group commit of accepted deliveries to the inbox: one writer task inserts every delivery that arrived
-    while its previous INSERT ran in one statement, so under load a delivery costs a share of one INSERT and
-    waits for at most two. One per event loop."""
-
-    def __init__(self) -> None:
-        self._pending: list[tuple[bytes, bool, asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
-
-    async def keep(self, body: bytes, *, queued: bool) -> None:
-        """Return once the delivery is committed to the inbox; raises DatabaseError if it could not be."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((body, queued, future))
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write_all())
-        await future
-
-    async def _write_all(self) -> None:
-        try:
-            while self._pending:
-                batch, self._pending = self._pending, []
-                try:
-                    await sync_to_async(_inbox_insert)([(body, queued) for body, queued, _ in batch])
-                except Exception as exc:  # every waiter hears it (DatabaseError: no record, so no 200)
-                    for *_, waiter in batch:
-                        waiter.set_exception(exc)
-                else:
-                    for *_, waiter in batch:
-                        waiter.set_result(None)
-        finally:
-            self._writer = None
+async def _inbox_keep_all(deliveries: list[tuple[bytes, bool]]) -> list[None]:
+    """Commit a group of accepted deliveries to the inbox in one INSERT (raises DatabaseError: no record, no 200)."""
+    await sync_to_async(_inbox_insert)(deliveries)
+    return [None] * len(deliveries)
 
 
-_write_aheads: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, WriteAhead] = weakref.WeakKeyDictionary()
-
-
-def _write_ahead() -> WriteAhead:
-    loop = asyncio.get_running_loop()
-    writer = _write_aheads.get(loop)
-    if writer is None:
-        writer = _write_aheads[loop] = WriteAhead()
-    return writer
+# The record of what we accepted: every delivery that arrives while the previous INSERT runs goes in the next one.
+_write_ahead = per_loop(lambda: Grouped(_inbox_keep_all))
 
 
 def _inbox_insert(deliveries: list[tuple[bytes, bool]]) -> None:
+    """One statement (it commits by itself outside a transaction), keeping the deliveries' order in their ids."""
     now = timezone.now()
     try:
-        InboxDelivery.objects.bulk_create(
-            [InboxDelivery(source="meta", body=body, relayed_at=now if queued else None) for body, queued in deliveries]
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'INSERT INTO "{InboxDelivery._meta.db_table}"'  # noqa: S608 (our table)
+                " (source, body, received_at, relayed_at, confirmed_at, attempts, last_error)"
+                " SELECT 'meta', body, %s, CASE WHEN queued THEN %s::timestamptz END, NULL, 0, ''"
+                " FROM unnest(%s::bytea[], %s::boolean[]) WITH ORDINALITY AS d(body, queued, n) ORDER BY n",
+                [now, now, [body for body, _ in deliveries], [queued for _, queued in deliveries]],
+            )
     except DatabaseError:
         if not connection.in_atomic_block:
             connection.close()  # a broken connection is not reused: the next delivery connects again
@@ -201,21 +172,25 @@ def _inbox_insert(deliveries: list[tuple[bytes, bool]]) -> None:
 
 
 async def _execute_async(plan: IngestPlan) -> IngestReport:
+    """Queue the plan's events; plans of deliveries arriving together share one pipeline (one round trip)."""
+    return await _redis_group().call(plan)
+
+
+async def _execute_plans(plans: list[IngestPlan]) -> list[IngestReport]:
+    """One pipeline for every script call and counter of `plans`, in order; one report per plan. Raises RedisError
+    (each delivery of the group then goes to the inbox)."""
     client = get_async_redis()
+    counters: dict[str, int] = {}
+    for plan in plans:
+        for name, value in plan.counter_increments():
+            counters[name] = counters.get(name, 0) + value
     for attempt in (1, 2):
         sha = await _async_script_sha(client)
-        try:
-            if len(plan.script_calls) == 1 and not plan.counter_increments():  # most deliveries: one comment
-                return plan.report([await client.evalsha(sha, 3, *plan.script_calls[0])])
-        except redis.exceptions.NoScriptError:
-            _script_shas.clear()
-            if attempt == 2:
-                raise
-            continue
         pipe = client.pipeline(transaction=False)
-        for call in plan.script_calls:
-            pipe.evalsha(sha, 3, *call)
-        for name, value in plan.counter_increments():
+        for plan in plans:
+            for call in plan.script_calls:
+                pipe.evalsha(sha, 3, *call)
+        for name, value in counters.items():
             pipe.hincrby(keys.ingest_counters(None), name, value)
         try:
             results = await pipe.execute()
@@ -224,8 +199,15 @@ async def _execute_async(plan: IngestPlan) -> IngestReport:
             if attempt == 2:
                 raise
             continue
-        return plan.report(results[: len(plan.script_calls)])
+        reports, start = [], 0
+        for plan in plans:
+            reports.append(plan.report(results[start : start + len(plan.script_calls)]))
+            start += len(plan.script_calls)
+        return reports
     raise AssertionError("unreachable")
+
+
+_redis_group = per_loop(lambda: Grouped(_execute_plans))
 
 
 def queue_delivery(parsed: ParsedDelivery, *, received_time: float) -> IngestReport:
