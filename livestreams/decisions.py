@@ -5,6 +5,7 @@ redelivery, else a fresh one from the intent engine(s). The claims stage (`pipel
 from __future__ import annotations
 
 import bisect
+import functools
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from config.db_rows import columns, select_models
 from inventory.models import Product, Variant
-from livestreams.intent.decide import decide_intent
+from livestreams.intent.decide import decide_intents
 from livestreams.intent.openai_engine import OpenAIIntentEngine
 from livestreams.intent.types import CatalogProduct, ClaimItem, Intent, IntentResult, LiveContext
 from livestreams.models import Comment, FeaturedProductChange, LiveSession
@@ -29,30 +30,46 @@ CHATTER = IntentResult(intent="other", items=(), confidence=1.0, engine="prefilt
 
 def comment_intent(comment: Comment, *, context: LiveContext, seller: Seller) -> tuple[IntentResult, bool, str | None]:
     """The stored decision if there is one (redelivery), else a fresh one."""
-    if comment.decided_at is not None and comment.parse_result:
-        stored = comment.parse_result
-        items = tuple(ClaimItem(code=i["code"], variant=i["variant"], qty=int(i["qty"])) for i in stored["items"])
-        replaces = tuple(
-            ClaimItem(code=i["code"], variant=i["variant"], qty=int(i["qty"])) for i in stored.get("replaces", [])
-        )
-        result = IntentResult(
-            intent=cast(Intent, comment.intent or "other"),
-            items=items,
-            confidence=float(stored["confidence"]),
-            engine=str(stored["engine"]),
-            replaces=replaces,
-        )
-        return result, comment.needs_review, comment.review_reason or None
-    engine = _openai_engine() if seller.intent_engine == IntentEngine.LOCAL_OPENAI else None
-    decided = decide_intent(
-        text=comment.text,
-        context=context,
+    (decided,) = comment_intents([(comment, context)], seller=seller)
+    return decided
+
+
+def comment_intents(
+    comments: list[tuple[Comment, LiveContext]], *, seller: Seller
+) -> list[tuple[IntentResult, bool, str | None]]:
+    """`comment_intent` for a batch of the seller's comments, in order: the fresh ones decided together, so the
+    unsure ones wait for OpenAI once for the whole batch (livestreams.intent.decide.decide_intents)."""
+    fresh = [(n, comment, context) for n, (comment, context) in enumerate(comments) if not _stored(comment)]
+    engine = _openai_engine() if fresh and seller.intent_engine == IntentEngine.LOCAL_OPENAI else None
+    decided = decide_intents(
+        [(comment.text, context) for _, comment, context in fresh],
         schema_name=seller.schema_name,
         max_qty=seller.max_units_per_claim,
         openai_engine=engine,
         threshold=settings.INTENT_CONFIDENCE_THRESHOLD,
     )
-    return decided.result, decided.needs_review, decided.review_reason
+    by_position = {n: (d.result, d.needs_review, d.review_reason) for (n, _, _), d in zip(fresh, decided, strict=True)}
+    return [by_position[n] if n in by_position else _stored_intent(comment) for n, (comment, _) in enumerate(comments)]
+
+
+def _stored(comment: Comment) -> bool:
+    return comment.decided_at is not None and bool(comment.parse_result)
+
+
+def _stored_intent(comment: Comment) -> tuple[IntentResult, bool, str | None]:
+    stored: dict[str, Any] = comment.parse_result or {}
+    items = tuple(ClaimItem(code=i["code"], variant=i["variant"], qty=int(i["qty"])) for i in stored["items"])
+    replaces = tuple(
+        ClaimItem(code=i["code"], variant=i["variant"], qty=int(i["qty"])) for i in stored.get("replaces", [])
+    )
+    result = IntentResult(
+        intent=cast(Intent, comment.intent or "other"),
+        items=items,
+        confidence=float(stored["confidence"]),
+        engine=str(stored["engine"]),
+        replaces=replaces,
+    )
+    return result, comment.needs_review, comment.review_reason or None
 
 
 def featured_at(comments: list[Comment], lives: list[LiveSession | None]) -> list[str | None]:
@@ -159,4 +176,18 @@ def decision_as_json(result: IntentResult, *, latency_ms: float | None) -> dict[
 
 @lru_cache(maxsize=1)
 def _openai_engine() -> OpenAIIntentEngine | None:
+    """One engine per process and configuration: its HTTP client keeps its connections to OpenAI open."""
+    return _engine_for(
+        settings.OPENAI_API_KEY,
+        settings.OPENAI_BASE_URL,
+        settings.OPENAI_MODEL,
+        settings.OPENAI_TIMEOUT_SECONDS,
+        settings.OPENAI_MAX_RETRIES,
+        settings.OPENAI_DAILY_TOKEN_BUDGET,
+        settings.REDIS_URL,
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _engine_for(*configuration: object) -> OpenAIIntentEngine | None:
     return OpenAIIntentEngine.from_settings()

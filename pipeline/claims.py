@@ -22,7 +22,14 @@ from core.live_events import publish_live_events
 from core.logs import get_logger
 from core.streams.events import ClaimDecided
 from core.streams.publish import publish_many
-from livestreams.decisions import CHATTER, catalog_now, catalog_products, comment_intent, decision_as_json, featured_at
+from livestreams.decisions import (
+    CHATTER,
+    catalog_now,
+    catalog_products,
+    comment_intents,
+    decision_as_json,
+    featured_at,
+)
 from livestreams.intent.types import ClaimItem, IntentResult, LiveContext
 from livestreams.models import Comment, LiveSession
 from livestreams.services import CommentDecision, comments_record_decisions, live_session_current
@@ -85,12 +92,12 @@ def comments_claim(
     outcomes: list[ClaimOutcome] = []
     results: dict[int, IntentResult] = {}
     decided_now: list[CommentDecision] = []
-    for comment in comments:
+    contexts = [LiveContext(products=catalog_products(schema_name), featured=featured.get(c.pk)) for c in comments]
+    intents = comment_intents(list(zip(comments, contexts, strict=True)), seller=seller)
+    for comment, (result, needs_review, review_reason) in zip(comments, intents, strict=True):
         live = lives[comment.pk]
         if comment.kind == Comment.Kind.MESSAGE:
             _buyer_wrote(comment, now)
-        context = LiveContext(products=catalog_products(schema_name), featured=featured.get(comment.pk))
-        result, needs_review, review_reason = comment_intent(comment, context=context, seller=seller)
         outcome = ClaimOutcome(
             comment_id=comment.pk,
             intent=result.intent,
@@ -151,11 +158,10 @@ def comments_decide(*, schema_name: str, comments: list[Comment]) -> None:
     if not candidates:
         return
     seller = seller_of_schema(schema_name)
-    for comment, featured in zip(
-        candidates, featured_at(candidates, [c.live_session for c in candidates]), strict=True
-    ):
-        context = LiveContext(products=catalog_products(schema_name), featured=featured)
-        result, needs_review, review_reason = comment_intent(comment, context=context, seller=seller)
+    featured = featured_at(candidates, [c.live_session for c in candidates])
+    contexts = [LiveContext(products=catalog_products(schema_name), featured=f) for f in featured]
+    intents = comment_intents(list(zip(candidates, contexts, strict=True)), seller=seller)  # OpenAI once a batch
+    for comment, (result, needs_review, review_reason) in zip(candidates, intents, strict=True):
         _keep_decision(comment, result, needs_review, review_reason, latency_ms=_latency_ms(comment), now=now)
 
 

@@ -200,8 +200,11 @@ FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "")
 OPENAI_API_KEY = env_str("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL", "https://api.openai.com/v1")
 OPENAI_MODEL = env_str("OPENAI_MODEL", "gpt-5-nano")
-OPENAI_TIMEOUT_SECONDS = float(env_str("OPENAI_TIMEOUT_SECONDS", "4"))
-OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 1)
+# A comment's deadline for OpenAI's answer, with no retry: the claims stage orders claims and must not wait on it.
+OPENAI_TIMEOUT_SECONDS = float(env_str("OPENAI_TIMEOUT_SECONDS", "0.7"))
+OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 0)
+# OpenAI calls of a process in flight at once (a batch's unsure comments are asked together).
+OPENAI_CONCURRENCY = env_int("OPENAI_CONCURRENCY", 8)
 OPENAI_DAILY_TOKEN_BUDGET = env_int("OPENAI_DAILY_TOKEN_BUDGET", 200_000)
 INTENT_CONFIDENCE_THRESHOLD = float(env_str("INTENT_CONFIDENCE_THRESHOLD", "0.6"))
 

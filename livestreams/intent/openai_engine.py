@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -148,15 +149,20 @@ class OpenAIIntentEngine:
         redis_client: redis.Redis,
         circuit: CircuitBreaker,
         terminal_open_seconds: float = 300.0,
+        seller_circuit: Callable[[str], CircuitBreaker] | None = None,
     ) -> None:
-        """`terminal_open_seconds`: how long the circuit stays open after quota exhaustion or a rejected key,
-        which retrying soon will not fix."""
+        """`circuit` is the platform's breaker: quota exhaustion or a rejected key (which retrying soon will not
+        fix) open it for `terminal_open_seconds`, for every seller. Timeouts and other failures of a call open only
+        its seller's breaker (`seller_circuit(schema)`), so one seller's hanging calls never cost another seller
+        the engine."""
         self.model = model
         self.timeout_seconds = timeout_seconds
         self.max_retries = max_retries
         self.daily_token_budget = daily_token_budget
         self.circuit = circuit
         self.terminal_open_seconds = terminal_open_seconds
+        self._seller_circuit = seller_circuit or self._default_seller_circuit
+        self._seller_circuits: dict[str, CircuitBreaker] = {}
         self._redis = redis_client
         self._client = openai.OpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout_seconds, max_retries=max_retries
@@ -184,6 +190,18 @@ class OpenAIIntentEngine:
             circuit=circuit,
         )
 
+    def _default_seller_circuit(self, schema_name: str) -> CircuitBreaker:
+        return CircuitBreaker(
+            name=f"openai:{schema_name}", failure_threshold=3, reset_after_seconds=30.0, redis_client=self._redis
+        )
+
+    def circuit_for(self, schema_name: str) -> CircuitBreaker:
+        """The seller's breaker (made once per engine)."""
+        breaker = self._seller_circuits.get(schema_name)
+        if breaker is None:
+            breaker = self._seller_circuits[schema_name] = self._seller_circuit(schema_name)
+        return breaker
+
     # --- the one public operation ---------------------------------------------------------------------------
     def classify(self, *, text: str, context: LiveContext, schema_name: str, max_qty: int) -> OpenAIOutcome:
         """Ask OpenAI about one comment of seller `schema_name`. Never raises for provider failures; Redis
@@ -198,7 +216,9 @@ class OpenAIIntentEngine:
         # Budget before breaker: a seller out of budget must not take the one half-open probe slot.
         if not self._reserve_tokens(budget_key, reserved):
             return OpenAIOutcome(result=None, unavailable_reason="budget_exhausted")
-        if not self.circuit.allow():
+        seller = self.circuit_for(schema_name)
+        breakers = [seller] if seller is self.circuit else [seller, self.circuit]
+        if not all(breaker.allow() for breaker in breakers):
             self._settle_tokens(budget_key, reserved, used=0)
             return OpenAIOutcome(result=None, unavailable_reason="circuit_open")
 
@@ -212,7 +232,7 @@ class OpenAIIntentEngine:
             )
         except OpenAIRetryableError as error:
             self._settle_tokens(budget_key, reserved, used=0)
-            self.circuit.record_failure()
+            seller.record_failure()
             logger.warning("openai call failed", extra={"schema_name": schema_name, "reason": error.reason})
             return OpenAIOutcome(result=None, unavailable_reason=error.reason)
         except OpenAITerminalError as error:
@@ -225,15 +245,17 @@ class OpenAIIntentEngine:
         self._settle_tokens(budget_key, reserved, used=used)
         if answer.refusal:
             # The service is healthy; it declined this one comment.
-            self.circuit.record_success()
+            for breaker in breakers:
+                breaker.record_success()
             return OpenAIOutcome(result=None, unavailable_reason="refused")
         try:
             parsed = parse_answer(answer.content)
         except InvalidAnswer:
-            self.circuit.record_failure()
+            seller.record_failure()
             logger.warning("openai answer rejected", extra={"schema_name": schema_name, "reason": "invalid_answer"})
             return OpenAIOutcome(result=None, unavailable_reason="invalid_answer")
-        self.circuit.record_success()
+        for breaker in breakers:
+            breaker.record_success()
         result = validate_against_catalog(parsed, context=context, max_qty=max_qty)
         return OpenAIOutcome(result=result, unavailable_reason=None)
 

@@ -58,6 +58,7 @@ class FakeOpenAI(FakeServer):
         self.mode: Mode = "answer"
         self.slow_seconds = 5.0
         self.server_errors_before_ok: int | None = None
+        self.hang_if: Callable[[Messages], bool] | None = None
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._server_errors_sent = 0
@@ -77,6 +78,10 @@ class FakeOpenAI(FakeServer):
             self.mode = "server_error"
             self.server_errors_before_ok = times
             self._server_errors_sent = 0
+
+    def hang_when(self, predicate: Callable[[Messages], bool]) -> None:
+        """Hold every request whose messages match (one seller's, say) until stop(); answer the others."""
+        self.hang_if = predicate
 
     def be_slow(self, seconds: float) -> None:
         self.mode = "slow"
@@ -125,6 +130,9 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._send_error(401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.")
                 return
 
+            if fake.hang_if is not None and fake.hang_if(_messages_of(self.path, body)):
+                fake.wait(60)
+                return
             action = fake._next_action()
             if action == "rate_limit":
                 self._send_error(

@@ -43,6 +43,7 @@ def make_engine(
         daily_token_budget=budget,
         redis_client=redis_client,
         circuit=circuit,
+        seller_circuit=lambda _schema: circuit,  # one breaker for both: the tests look at it
     )
 
 
