@@ -69,6 +69,7 @@ def decide_intents(
                 context=comments[n][1],
                 schema_name=schema_name,
                 max_qty=max_qty,
+                mentioned=tuple(item.code for item in locals_[n].items),
             )
             for n in unsure
         }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -203,11 +203,14 @@ class OpenAIIntentEngine:
         return breaker
 
     # --- the one public operation ---------------------------------------------------------------------------
-    def classify(self, *, text: str, context: LiveContext, schema_name: str, max_qty: int) -> OpenAIOutcome:
+    def classify(
+        self, *, text: str, context: LiveContext, schema_name: str, max_qty: int, mentioned: Collection[str] = ()
+    ) -> OpenAIOutcome:
         """Ask OpenAI about one comment of seller `schema_name`. Never raises for provider failures; Redis
         errors (budget, breaker) do propagate, because without them spending cannot be bounded.
 
-        Precondition: max_qty >= 1.
+        Items are kept only if the comment supports them (`validate_against_catalog`); `mentioned`: the codes the
+        local engine read in it. Precondition: max_qty >= 1.
         Takes at most about timeout_seconds * (max_retries + 1) plus the SDK's back-off between attempts.
         """
         messages = build_messages(text=text, context=context)
@@ -256,7 +259,7 @@ class OpenAIIntentEngine:
             return OpenAIOutcome(result=None, unavailable_reason="invalid_answer")
         for breaker in breakers:
             breaker.record_success()
-        result = validate_against_catalog(parsed, context=context, max_qty=max_qty)
+        result = validate_against_catalog(parsed, context=context, max_qty=max_qty, text=text, mentioned=mentioned)
         return OpenAIOutcome(result=result, unavailable_reason=None)
 
     # --- per-seller daily token budget ------------------------------------------------------------------------

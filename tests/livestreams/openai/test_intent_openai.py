@@ -218,7 +218,7 @@ def test_unsure_question_with_openai_down_keeps_the_local_answer(
 def test_unsure_comment_with_openai_up_gets_the_openai_result(
     fake: FakeOpenAI, engine: OpenAIIntentEngine, schema_name: str
 ) -> None:
-    text = "eu quero a 15"
+    text = "eu quero o vestido vermelho"
     local = parse_comment(text, CONTEXT)
     fake.set_answer(answer("purchase", [("C3", "Rojo", 1)], 0.97))
 
@@ -228,7 +228,7 @@ def test_unsure_comment_with_openai_up_gets_the_openai_result(
         schema_name=schema_name,
         max_qty=MAX_QTY,
         openai_engine=engine,
-        threshold=min(0.95, local.confidence + 0.01),
+        threshold=local.confidence + 0.01,  # unsure by construction
     )
 
     assert decision.result.engine == "openai"
@@ -263,3 +263,31 @@ def test_fake_serves_the_responses_endpoint_shape(fake: FakeOpenAI) -> None:
     assert json.loads(response.output_text) == answer("other", [])
     assert response.usage is not None and response.usage.total_tokens > 0
     assert fake.calls("/v1/responses") == 1
+
+
+def test_an_item_the_comment_never_named_is_dropped_even_if_the_catalog_has_it(
+    fake: FakeOpenAI, engine: OpenAIIntentEngine, schema_name: str
+) -> None:
+    fake.set_answer(answer("purchase", [("C3", "Rojo", 5)], 0.97))  # "Z99" read as five of something else
+
+    outcome = classify(engine, "quiero Z99", schema_name)
+
+    assert outcome.result is not None
+    assert (outcome.result.intent, outcome.result.items) == ("purchase", ())
+
+
+def test_items_the_comment_supports_are_kept_by_code_by_name_or_on_camera(
+    fake: FakeOpenAI, engine: OpenAIIntentEngine, schema_name: str
+) -> None:
+    fake.set_answer(answer("purchase", [("C3", "Azul", 1), ("B7", None, 1), ("A12", "M", 1)], 0.97))
+
+    spaced_code_and_name = classify(engine, "me llevo la c 3 azul y unos jeans", schema_name)
+    on_camera_only = classify(engine, "mío en M", schema_name)
+
+    assert spaced_code_and_name.result is not None and on_camera_only.result is not None
+    assert spaced_code_and_name.result.items == (
+        ClaimItem("C3", "Azul", 1),
+        ClaimItem("B7", None, 1),
+        ClaimItem("A12", "M", 1),  # A12 is on camera: "mío" may mean it
+    )
+    assert on_camera_only.result.items == (ClaimItem("A12", "M", 1),)
