@@ -10,6 +10,9 @@ class EndpointAdmin(admin.ModelAdmin):
     exclude = ["secret_encrypted"]
     readonly_fields = ["disabled_at", "disabled_reason"]
 
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False  # an endpoint needs its signing secret: the owner adds it in Settings → Webhooks or the API
+
 
 @admin.register(Delivery, site=seller_admin_site)
 class DeliveryAdmin(admin.ModelAdmin):

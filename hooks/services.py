@@ -135,12 +135,12 @@ def endpoint_enable(*, endpoint_id: int) -> bool:
     )
 
 
-def delivery_replay(*, delivery_id: int, now: datetime | None = None) -> bool:
+def delivery_replay(*, endpoint_id: int, delivery_id: int, now: datetime | None = None) -> bool:
     """Send a delivery again now, with the same webhook-id (receivers deduplicate on it). Only to an active
     endpoint and not while it is being sent; a delivered one may be replayed (the owner asks for it)."""
     now = now or timezone.now()
     changed = (
-        Delivery.objects.filter(pk=delivery_id, endpoint__is_active=True)
+        Delivery.objects.filter(pk=delivery_id, endpoint_id=endpoint_id, endpoint__is_active=True)
         .exclude(status=Delivery.Status.SENDING)
         .update(status=Delivery.Status.PENDING, next_attempt_at=now, attempts=0, first_failed_at=None)
     )

@@ -52,7 +52,8 @@ def endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_object_or_404(Endpoint, pk=endpoint_id)
     action = request.POST.get("action")
     if action == "replay":
-        if delivery_replay(delivery_id=int(request.POST.get("delivery_id") or 0)):
+        delivery_id = request.POST.get("delivery_id", "")
+        if delivery_id.isdigit() and delivery_replay(endpoint_id=endpoint.pk, delivery_id=int(delivery_id)):
             messages.success(request, _("The delivery will be sent again in a moment."))
         else:
             messages.error(request, _("This delivery cannot be sent again now (is the endpoint on?)."))

@@ -186,7 +186,10 @@ def test_replay_sends_the_same_webhook_id_again(
     order_transition(order=make_order(live=make_live()), to_status="paid", cause="cash", notify=False)
     now = timezone.now()
     sender(now)
-    assert delivery_replay(delivery_id=Delivery.objects.get().pk)
+    delivery = Delivery.objects.get()
+    other = subscribe(receiver, "live.ended").endpoint
+    assert not delivery_replay(endpoint_id=other.pk, delivery_id=delivery.pk)  # not that endpoint's delivery
+    assert delivery_replay(endpoint_id=delivery.endpoint_id, delivery_id=delivery.pk)
     sender(now + timedelta(seconds=1))
 
     assert [r.headers["webhook-id"] for r in receiver.received] == [Event.objects.get().event_id] * 2
